@@ -1,0 +1,3 @@
+from shop_plugin import create_app
+
+app = create_app()

@@ -1,0 +1,59 @@
+"""ShipPromise: honest shipping promises, delay tickets and refund prompts for Shopify stores."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
+    """Build the app from the environment (or `env`), with `overrides` applied on top.
+
+    A missing or malformed setting stops start-up with a one-line message.
+    """
+    from shop_plugin import cli, config, jobs
+    from shop_plugin.extensions import Database
+    from shop_plugin.shopify import client
+
+    try:
+        settings = config.load(env)
+    except config.ConfigError as exc:
+        sys.exit(f"ShipPromise cannot start: {exc}")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.update(settings)
+    app.config.update(overrides or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    Database().init_app(app)
+    jobs.init_app(app)
+    client.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+    _register_headers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from shop_plugin.admin.views import bp as admin
+    from shop_plugin.events.views import bp as events
+    from shop_plugin.health import bp as health
+    from shop_plugin.orders.views import bp as orders
+    from webhooks.receiver import bp as webhooks
+
+    for bp in (admin, events, health, orders, webhooks):
+        app.register_blueprint(bp)
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def default_security_headers(response):
+        """App Home pages carry shopifyapp's frame-ancestors CSP; any other HTML may not be framed."""
+        if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none';"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        return response

@@ -1,0 +1,117 @@
+"""Operator commands: flask db …, flask events …, flask worker, flask scheduler."""
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from shop_plugin import ROOT
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+events_cli = AppGroup("events", help="Inspect and re-run webhook events.")
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig(str(ROOT / "migrations" / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"].replace("%", "%%"))
+    return cfg
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database named by DATABASE_URL up to REVISION."""
+    command.upgrade(alembic_config(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION."""
+    command.downgrade(alembic_config(), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a revision from the models (review it before committing)."""
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    command.current(alembic_config())
+
+
+@events_cli.command("list")
+@click.option("--status", default=None)
+@click.option("--shop", default=None, help="myshopify domain")
+@click.option("--limit", default=50)
+def events_list(status: str | None, shop: str | None, limit: int) -> None:
+    """The latest webhook events, newest first."""
+    from shop_plugin.events.models import WebhookEvent
+    from shop_plugin.extensions import session
+
+    stmt = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(WebhookEvent.status == status)
+    if shop:
+        stmt = stmt.where(WebhookEvent.shop_domain == shop)
+    for e in session().scalars(stmt):
+        click.echo(f"{e.id}\t{e.status}\t{e.attempts}\t{e.shop_domain}\t{e.topic}\t"
+                   f"{e.received_at:%Y-%m-%dT%H:%M:%SZ}\t{e.error or ''}")
+
+
+@events_cli.command("replay")
+@click.argument("event_id", type=int)
+def events_replay(event_id: int) -> None:
+    """Run one event again now, whatever its status."""
+    from shop_plugin.events.processing import replay
+
+    click.echo(f"{event_id}: {replay(event_id) or 'not found or busy'}")
+
+
+@events_cli.command("sweep")
+def events_sweep() -> None:
+    """Enqueue every event that is due (what the scheduler does every minute)."""
+    from shop_plugin.events.processing import sweep
+
+    click.echo(f"enqueued {sweep()} event(s)")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for this app (needs REDIS_URL)."""
+    from rq import SimpleWorker
+
+    from shop_plugin import jobs
+
+    q = jobs.queue()
+    if not isinstance(q, jobs.RQQueue):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline in the web process")
+    jobs.bind_worker_app(current_app._get_current_object())
+    SimpleWorker([q.queue], connection=q.redis).work(burst=burst, with_scheduler=False)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs: RQ's cron scheduler with REDIS_URL, else an in-process timer."""
+    from shop_plugin import jobs, schedule
+
+    app = current_app._get_current_object()
+    if isinstance(jobs.queue(), jobs.RQQueue):
+        schedule.run_rq_cron(app)
+    else:
+        schedule.start_inline_timer(app).join()
+
+
+def init_app(app: Flask) -> None:
+    for cmd in (db_cli, events_cli, worker, scheduler):
+        app.cli.add_command(cmd)

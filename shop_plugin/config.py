@@ -1,0 +1,107 @@
+"""Configuration from the environment, checked once at start-up."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cryptography.fernet import Fernet
+
+ENVIRONMENTS = ("production", "development", "test")
+API_VERSION_RE = re.compile(r"^\d{4}-(01|04|07|10)$")
+DEFAULT_API_VERSION = "2026-10"
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRETS = {
+    "SHOPIFY_API_KEY": "dev-api-key",
+    "SHOPIFY_API_SECRET": "dev-api-secret",
+    "SHOPIFY_APP_URL": "http://127.0.0.1:8000",
+    "SECRET_KEY": "dev-secret-key",
+}
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line for the operator."""
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise DATABASE_URL: Heroku-style postgres:// and plain postgresql:// use psycopg 3."""
+    if not raw:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'shippromise.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _dev_token_key() -> str:
+    """A development key kept in instance/ so stored tokens survive restarts."""
+    path = INSTANCE_DIR / "dev-token-key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+def _check_url(name: str, value: str) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an absolute http(s) URL, got {value!r}")
+
+
+def _check_fernet_keys(value: str) -> None:
+    for key in value.split(","):
+        try:
+            Fernet(key.strip().encode())
+        except ValueError:
+            raise ConfigError(
+                "TOKEN_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
+                "(generate one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            ) from None
+
+
+def load(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables, or raise ConfigError."""
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "production")
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
+    relaxed = app_env != "production"
+    if relaxed:
+        for name, default in DEV_SECRETS.items():
+            env.setdefault(name, default)
+        env.setdefault("TOKEN_ENCRYPTION_KEY", _dev_token_key())
+    for name in (*DEV_SECRETS, "TOKEN_ENCRYPTION_KEY"):
+        if not env.get(name):
+            raise ConfigError(f"{name} is required when APP_ENV={app_env}")
+    _check_url("SHOPIFY_APP_URL", env["SHOPIFY_APP_URL"])
+    _check_fernet_keys(env["TOKEN_ENCRYPTION_KEY"])
+    api_version = env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION
+    if not API_VERSION_RE.match(api_version):
+        raise ConfigError(f"SHOPIFY_API_VERSION must look like 2026-10, got {api_version!r}")
+    override = env.get("SHOPIFY_API_ORIGIN_OVERRIDE") or None
+    if override:
+        if not relaxed:
+            raise ConfigError("SHOPIFY_API_ORIGIN_OVERRIDE is for development and test only")
+        _check_url("SHOPIFY_API_ORIGIN_OVERRIDE", override)
+    return {
+        "APP_ENV": app_env,
+        "TESTING": app_env == "test",
+        "SECRET_KEY": env["SECRET_KEY"],
+        "SHOPIFY_API_KEY": env["SHOPIFY_API_KEY"],
+        "SHOPIFY_API_SECRET": env["SHOPIFY_API_SECRET"],
+        "SHOPIFY_API_SECRET_OLD": env.get("SHOPIFY_API_SECRET_OLD") or None,
+        "SHOPIFY_APP_URL": env["SHOPIFY_APP_URL"].rstrip("/"),
+        "SHOPIFY_API_VERSION": api_version,
+        "SHOPIFY_API_ORIGIN_OVERRIDE": override,
+        "DATABASE_URL": database_url(env.get("DATABASE_URL")),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "TOKEN_ENCRYPTION_KEY": env["TOKEN_ENCRYPTION_KEY"],
+        "SMTP_URL": env.get("SMTP_URL") or ("smtp://127.0.0.1:1025" if relaxed else None),
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
+        "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),
+        "INLINE_JOBS": env.get("INLINE_JOBS", "sync" if app_env == "test" else "thread"),
+    }

@@ -1,0 +1,73 @@
+"""Column types and statements shared by every domain, portable across SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Insert, Table, TypeDecorator, and_, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC and always gives back an aware UTC datetime (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times are stored in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse Shopify's ISO-8601 timestamps ('2025-01-01T10:00:00-05:00', '...Z'); None if absent."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _insert(session: Session, table: Table) -> Insert:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def insert_ignore(session: Session, table: Table, values: dict, keys: list[str]) -> int | None:
+    """Insert a row unless one with the same keys exists; the new id, or None if it existed."""
+    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
+
+
+def upsert_newer(
+    session: Session, table: Table, values: dict, keys: list[str], version: str
+) -> int | None:
+    """Insert or update a row unless the stored one is newer by `version`.
+
+    Returns the row id when this write won, None when a newer state was already stored.
+    One statement, so two workers racing on the same row cannot both insert or regress it.
+    """
+    stmt = _insert(session, table).values(**values)
+    stored, incoming = table.c[version], stmt.excluded[version]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={k: stmt.excluded[k] for k in values if k not in keys},
+        where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
+    )
+    return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()

@@ -1,0 +1,107 @@
+"""The one enqueue facade. RQ workers when REDIS_URL is set, otherwise the web process.
+
+Jobs are named by import path and take ids, never objects, so any job can run twice
+(the database decides whether there is still work to do).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+from werkzeug.utils import import_string
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "shippromise"
+JOB_TIMEOUT = 300
+
+
+def task_path(func: Callable) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def run_task(path: str, *args) -> object:
+    """Entry point of every job: run the task in a fresh app context of the worker's app."""
+    app = _worker_app or current_app._get_current_object()
+    with app.app_context():
+        return import_string(path.replace(":", "."))(*args)
+
+
+_worker_app: Flask | None = None
+
+
+def bind_worker_app(app: Flask) -> None:
+    """Give RQ jobs, which start outside any request, the app they run in."""
+    global _worker_app
+    _worker_app = app
+
+
+class InlineQueue:
+    """No Redis: run the job after the caller's commit, synchronously (tests) or on a thread."""
+
+    def __init__(self, app: Flask, mode: str) -> None:
+        self.app, self.mode = app, mode
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jobs") if mode == "thread" else None
+
+    def enqueue(self, path: str, *args) -> None:
+        if self.pool is None:
+            self._run(path, *args)
+        else:
+            self.pool.submit(self._run, path, *args)
+
+    def _run(self, path: str, *args) -> None:
+        try:
+            with self.app.app_context():
+                import_string(path.replace(":", "."))(*args)
+        except Exception:
+            log.exception("inline job %s%r failed; the sweeper will retry it", path, args)
+
+    def ping(self) -> str:
+        return "inline"
+
+
+class RQQueue:
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(QUEUE_NAME, connection=self.redis)
+
+    def enqueue(self, path: str, *args) -> None:
+        self.queue.enqueue(run_task, path, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
+
+    def ping(self) -> str:
+        self.redis.ping()
+        return "ok"
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["REDIS_URL"]
+    app.extensions["jobs"] = RQQueue(url) if url else InlineQueue(app, app.config["INLINE_JOBS"])
+    if not url and app.config["INLINE_JOBS"] == "thread":
+        _start_periodic_on_first_request(app)
+
+
+def _start_periodic_on_first_request(app: Flask) -> None:
+    """Without Redis there is no scheduler process: the serving process runs periodic jobs.
+    Started on the first request so CLI commands (migrations) never start it."""
+    from shop_plugin import schedule
+
+    started = []
+
+    @app.before_request
+    def start_periodic() -> None:
+        if not started:
+            started.append(schedule.start_inline_timer(app))
+
+
+def queue() -> InlineQueue | RQQueue:
+    return current_app.extensions["jobs"]
+
+
+def enqueue(func: Callable, *args) -> None:
+    """Queue `func(*args)`. Raises if the queue is unreachable; callers that hold a durable
+    row may swallow that, since the sweeper will enqueue the row again."""
+    queue().enqueue(task_path(func), *args)

@@ -1,0 +1,11 @@
+"""Every model, imported in one place so Alembic and the tests see the whole schema."""
+from shop_plugin.compliance.models import DataRequest
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import Base
+from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
+from shop_plugin.shops.models import Shop, ShopToken
+
+__all__ = [
+    "Base", "DataRequest", "Dispute", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "Refund",
+    "Shop", "ShopToken", "WebhookEvent",
+]

@@ -1,0 +1,48 @@
+"""Periodic jobs: (task, every N seconds). RQ's cron scheduler runs them in production;
+with inline jobs the web process runs them on a timer thread."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from werkzeug.utils import import_string
+
+log = logging.getLogger(__name__)
+
+PERIODIC: tuple[tuple[str, int], ...] = (
+    ("shop_plugin.events.processing:sweep", 60),
+)
+
+
+def start_inline_timer(app: Flask) -> threading.Thread:
+    """Run the periodic jobs in this process (embedded mode only, no Redis)."""
+    def loop() -> None:
+        ticks = 0
+        while not stop.wait(1):
+            ticks += 1
+            for path, every in PERIODIC:
+                if ticks % every == 0:
+                    try:
+                        with app.app_context():
+                            import_string(path.replace(":", "."))()
+                    except Exception:
+                        log.exception("periodic job %s failed", path)
+
+    stop = threading.Event()
+    thread = threading.Thread(target=loop, name="periodic-jobs", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
+
+
+def run_rq_cron(app: Flask) -> None:
+    """Production scheduler: RQ's CronScheduler enqueues the periodic jobs for the workers."""
+    from rq.cron import CronScheduler
+
+    from shop_plugin.jobs import QUEUE_NAME, queue, run_task
+
+    scheduler = CronScheduler(connection=queue().redis, name="shippromise")
+    for path, every in PERIODIC:
+        scheduler.register(run_task, QUEUE_NAME, args=(path,), interval=every, job_timeout=300)
+    scheduler.start()
