@@ -1,0 +1,70 @@
+"""GDPR/CCPA compliance topics: export a customer, erase a customer, erase a shop."""
+from __future__ import annotations
+
+from sqlalchemy import delete, or_, select, update
+
+from shop_plugin.compliance.export import order_export
+from shop_plugin.compliance.models import DataRequest
+from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import session
+from shop_plugin.orders.models import FulfillmentEvent, Order
+from shop_plugin.shops.models import Shop
+
+REDACTED_BODY = b'{"redacted": true}'
+
+
+def _customer_orders(shop: Shop, customer: dict, order_ids: list) -> list[Order]:
+    """The listed orders plus any other order we hold for the same customer id or email."""
+    match = [Order.shopify_id.in_([int(i) for i in order_ids])]
+    if customer.get("id"):
+        match.append(Order.customer_id == int(customer["id"]))
+    if customer.get("email"):
+        match.append(Order.email == customer["email"])
+    return list(session().scalars(select(Order).where(Order.shop_id == shop.id, or_(*match))))
+
+
+def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
+    """Record a JSON export of every row we hold about the customer, once per request."""
+    customer = payload.get("customer") or {}
+    orders = _customer_orders(shop, customer, payload.get("orders_requested") or [])
+    export = {
+        "shop": shop.domain,
+        "customer": customer,
+        "data_request_id": (payload.get("data_request") or {}).get("id"),
+        "generated_at": utcnow().isoformat(),
+        "orders": [order_export(session(), shop=shop, order=o) for o in orders],
+    }
+    insert_ignore(session(), DataRequest.__table__, {
+        "shop_id": shop.id, "webhook_event_id": event_id, "customer_id": customer.get("id"),
+        "customer_email": customer.get("email"), "export": export, "created_at": utcnow(),
+    }, ["webhook_event_id"])
+
+
+def redact_customer(*, shop: Shop, payload: dict) -> None:
+    """Erase names, email, phone and addresses from the customer's orders and related rows."""
+    customer = payload.get("customer") or {}
+    orders = _customer_orders(shop, customer, payload.get("orders_to_redact") or [])
+    ids = [o.shopify_id for o in orders]
+    s = session()
+    s.execute(update(Order).where(Order.shop_id == shop.id, Order.shopify_id.in_(ids)).values(
+        email=None, phone=None, customer_name=None, customer_id=None, shipping_address=None))
+    s.execute(update(FulfillmentEvent).where(
+        FulfillmentEvent.shop_id == shop.id, FulfillmentEvent.order_shopify_id.in_(ids)
+    ).values(city=None, province=None, zip=None))
+    s.execute(update(WebhookEvent).where(
+        WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(ids)
+    ).values(body=REDACTED_BODY))
+    exports = [DataRequest.shop_id == shop.id]
+    who = [DataRequest.customer_id == customer["id"]] if customer.get("id") else []
+    who += [DataRequest.customer_email == customer["email"]] if customer.get("email") else []
+    if who:
+        s.execute(delete(DataRequest).where(*exports, or_(*who)))
+
+
+def redact_shop(*, shop: Shop, keep_event_id: int) -> None:
+    """Delete every row of the shop; only the shop/redact delivery itself stays, as the record."""
+    s = session()
+    s.execute(delete(WebhookEvent).where(WebhookEvent.shop_domain == shop.domain, WebhookEvent.id != keep_event_id))
+    s.execute(delete(Shop).where(Shop.id == shop.id))  # children go with it (ON DELETE CASCADE)
+    s.expunge(shop)

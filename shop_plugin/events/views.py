@@ -1,0 +1,35 @@
+"""GET /api/webhook-events: this shop's deliveries and what became of them."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
+
+from shop_plugin.events.models import STATUSES, WebhookEvent
+from shop_plugin.extensions import session
+from shop_plugin.shopify.auth import admin_api
+
+bp = Blueprint("events", __name__)
+MAX_LIMIT = 200
+
+
+@bp.get("/api/webhook-events")
+@admin_api
+def list_events():
+    status = request.args.get("status")
+    if status and status not in STATUSES:
+        return jsonify(errors={"status": f"must be one of {', '.join(STATUSES)}"}), 400
+    limit = request.args.get("limit", "50")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        return jsonify(errors={"limit": f"must be an integer from 1 to {MAX_LIMIT}"}), 400
+    stmt = select(WebhookEvent).where(WebhookEvent.shop_domain == g.shop.domain)
+    if status:
+        stmt = stmt.where(WebhookEvent.status == status)
+    if request.args.get("webhook_id"):
+        stmt = stmt.where(WebhookEvent.webhook_id == request.args["webhook_id"])
+    rows = session().scalars(stmt.order_by(WebhookEvent.id.desc()).limit(int(limit)))
+    return jsonify(events=[
+        {"id": e.id, "webhook_id": e.webhook_id, "topic": e.topic, "status": e.status,
+         "attempts": e.attempts, "error": e.error,
+         "received_at": e.received_at.isoformat().replace("+00:00", "Z")}
+        for e in rows
+    ])

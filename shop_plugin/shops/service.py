@@ -1,0 +1,41 @@
+"""Shops: found or created by domain, installed by App Home, uninstalled by webhook."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.extensions import session
+from shop_plugin.shops.models import Shop, ShopToken
+
+
+def get(*, domain: str) -> Shop | None:
+    """The shop with this myshopify domain, if known."""
+    return session().scalars(select(Shop).where(Shop.domain == domain)).one_or_none()
+
+
+def get_or_create(*, domain: str) -> Shop:
+    """The shop row, created without a token when a webhook names a shop we do not know."""
+    insert_ignore(session(), Shop.__table__, {"domain": domain, "created_at": utcnow()}, ["domain"])
+    return get(domain=domain)
+
+
+def mark_installed(*, shop: Shop) -> None:
+    """App Home opened with a valid session: the shop has (re)installed the app."""
+    if shop.is_installed:
+        return
+    shop.installed_at = utcnow()
+    shop.uninstalled_at = None
+    session().commit()
+
+
+def uninstall(*, shop: Shop) -> None:
+    """Shopify revoked our token: forget it and stop per-shop work (jobs check is_installed)."""
+    shop.uninstalled_at = utcnow()
+    session().query(ShopToken).filter_by(shop_id=shop.id).delete()
+
+
+def installed_shops() -> list[Shop]:
+    """Shops periodic jobs should work for."""
+    return list(session().scalars(
+        select(Shop).where(Shop.installed_at.is_not(None), Shop.uninstalled_at.is_(None))
+    ))

@@ -1,0 +1,9 @@
+"""fulfillment_events/create: a carrier event (label, pickup, transit, failure, delivery)."""
+from shop_plugin.extensions import session
+from shop_plugin.orders import service as orders
+from webhooks.context import HandlerContext
+
+
+def handle(ctx: HandlerContext) -> None:
+    orders.add_fulfillment_event(session(), shop=ctx.shop, payload=ctx.payload)
+    ctx.order_id = ctx.payload.get("order_id")

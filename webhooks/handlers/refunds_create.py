@@ -1,0 +1,9 @@
+"""refunds/create: money returned to the customer."""
+from shop_plugin.extensions import session
+from shop_plugin.orders import service as orders
+from webhooks.context import HandlerContext
+
+
+def handle(ctx: HandlerContext) -> None:
+    orders.record_refund(session(), shop=ctx.shop, payload=ctx.payload)
+    ctx.order_id = int(ctx.payload["order_id"])

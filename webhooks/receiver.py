@@ -1,0 +1,72 @@
+"""POST /webhooks: verify, store raw, enqueue, answer. Nothing else happens on this path."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from shop_plugin import jobs
+from shop_plugin.db import insert_ignore, parse_time, utcnow
+from shop_plugin.events import processing
+from shop_plugin.events.models import RECEIVED, WebhookEvent
+from shop_plugin.extensions import database
+from shop_plugin.shopify.adapters import shopify_req, shopify_response
+from shop_plugin.shopify.client import shop_domain, shopify
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
+
+
+@bp.post("/webhooks")
+def receive():
+    raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH, before anything else
+    result = shopify().verify_webhook_req(shopify_req(request, raw.decode("utf-8", "replace")))
+    if not result.ok:
+        return shopify_response(result)
+    missing = [h for h in REQUIRED if not request.headers.get(h)]
+    if missing or not result.shop:
+        return jsonify(error=f"missing header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
+    event_id = _store(shop_domain(result.shop), raw)
+    if event_id is not None:
+        _enqueue(event_id)
+    return "", 200
+
+
+def _store(domain: str, raw: bytes) -> int | None:
+    """Commit the delivery; None when this webhook id was already stored (a retry)."""
+    h = request.headers
+    now = utcnow()
+    row = {
+        "shop_domain": domain,
+        "webhook_id": h["X-Shopify-Webhook-Id"],
+        "event_id": h.get("X-Shopify-Event-Id"),
+        "topic": h["X-Shopify-Topic"],
+        "api_version": h.get("X-Shopify-API-Version"),
+        "triggered_at": parse_time(h.get("X-Shopify-Triggered-At")),
+        "headers": {k: v for k, v in h.items() if k.lower().startswith("x-shopify-")},
+        "body": raw,
+        "source": "webhook",
+        "status": RECEIVED,
+        "attempts": 0,
+        "received_at": now,
+        "next_attempt_at": now + timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"]),
+    }
+    with database().session_factory() as s, s.begin():
+        return insert_ignore(s, WebhookEvent.__table__, row, ["shop_domain", "webhook_id"])
+
+
+def _enqueue(event_id: int) -> None:
+    try:
+        jobs.enqueue(processing.process_event, event_id)
+    except Exception:
+        log.exception("could not enqueue webhook event %s; the sweeper will", event_id)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def database_unavailable(exc):
+    """Never acknowledge a delivery we could not make durable: Shopify will retry it."""
+    log.error("webhook not stored: %s", exc)
+    return jsonify(error="temporarily unavailable"), 503, {"Retry-After": "5"}

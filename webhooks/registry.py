@@ -1,0 +1,37 @@
+"""Topic → handler module. One module per topic in webhooks/handlers, found by name.
+
+shopify.app.toml declares exactly these topics (a test keeps the two in step).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+
+COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+TOPICS = (
+    "app/uninstalled",
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/paid",
+    "fulfillments/create",
+    "fulfillments/update",
+    "fulfillment_events/create",
+    "refunds/create",
+    "disputes/create",
+    "disputes/update",
+)
+
+
+def module_name(topic: str) -> str:
+    return "webhooks.handlers." + topic.replace("/", "_")
+
+
+@cache
+def handler_for(topic: str) -> Callable | None:
+    """The handler for a topic, or None for a topic we do not subscribe to."""
+    if topic not in TOPICS and topic not in COMPLIANCE_TOPICS:
+        return None
+    return import_module(module_name(topic)).handle
