@@ -1,0 +1,60 @@
+"""Admin requests: App Home pages and the JSON API, both verified by shopifyapp."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, jsonify, request
+
+from shop_plugin.extensions import session
+from shop_plugin.shopify import tokens
+from shop_plugin.shopify.adapters import shopify_req
+from shop_plugin.shopify.client import http_client, shop_domain, shopify
+from shop_plugin.shops import service as shops
+
+PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"
+
+
+def verify_app_home():
+    """shopifyapp's App Home verification with our token-refresh route."""
+    return shopify().verify_app_home_req(shopify_req(request), app_home_patch_id_token_path=PATCH_ID_TOKEN_PATH)
+
+
+def admin_api(view):
+    """JSON API guard: a valid session token in `Authorization: Bearer`, scoped to its shop."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return jsonify(error="a Shopify session token is required (Authorization: Bearer)"), 401
+        result = verify_app_home()
+        if not result.ok:
+            return jsonify(error=result.log.code), result.response.status, result.response.headers
+        g.shop = shops.get_or_create(domain=shop_domain(result.shop))
+        g.user_id = result.user_id
+        session().commit()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def ensure_offline_token(shop, result):
+    """Green path: refresh the stored token when due, else exchange the session's ID token.
+
+    Returns None when the shop holds a usable token, or a shopifyapp result to answer with.
+    """
+    token, failed = tokens.fresh(shop=shop)
+    if token is not None:
+        return None
+    if failed is not None:  # refresh token expired or revoked: start over from the ID token
+        tokens.delete(shop=shop)
+        session().commit()
+    exchange = shopify().exchange_using_token_exchange(
+        access_mode="offline",
+        id_token=result.id_token,
+        invalid_token_response=result.invalid_token_response,
+        http_client=http_client(),
+    )
+    if not exchange.ok:
+        return exchange
+    tokens.save(shop=shop, token=exchange.access_token)
+    return None
