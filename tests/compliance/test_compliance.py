@@ -1,0 +1,107 @@
+"""customers/data_request, customers/redact and shop/redact, proven with queries."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select, text
+
+from shop_plugin.compliance.models import DataRequest
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import session
+from shop_plugin.models import Base
+from shop_plugin.orders.models import FulfillmentEvent, Order
+from tests.support import OTHER_SHOP, SHOP, fixture, signed_webhook
+
+CUSTOMER = {"id": 191167, "email": "john@example.com", "phone": "555-625-1199"}
+
+
+def customer_order(order_id: int, shop_email: str = "john@example.com") -> dict:
+    order = fixture("orders_create.rest_fixture.json")
+    order.update(id=order_id, email=shop_email, name=f"#{order_id}")
+    order["customer"] = dict(order["customer"], id=CUSTOMER["id"], email=shop_email)
+    return order
+
+
+def seed(client, shop: str = SHOP) -> None:
+    for order_id in (299938, 280263):
+        signed_webhook(client, "orders/create", customer_order(order_id), shop=shop)
+    event = dict(fixture("fulfillment_events_create.rest_fixture.json"), order_id=299938,
+                 city="Louisville", zip="40202", status="delivered")
+    signed_webhook(client, "fulfillment_events/create", event, shop=shop)
+    signed_webhook(client, "orders/create", dict(fixture("orders_create.rest_fixture.json"),
+                                                 id=1, email="someone@else.test", customer=None), shop=shop)
+
+
+def query(app, sql: str, **params):
+    with app.app_context():
+        return session().execute(text(sql), params).all()
+
+
+def test_a_data_request_records_an_export_of_everything_held(app, client):
+    seed(client)
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    with app.app_context():
+        [request] = session().scalars(select(DataRequest)).all()
+    assert request.customer_email == "john@example.com"
+    exported = {o["shopify_id"]: o for o in request.export["orders"]}
+    assert set(exported) == {299938, 280263}
+    assert exported[299938]["email"] == "john@example.com"
+    assert exported[299938]["fulfillment_events"][0]["city"] == "Louisville"
+    assert exported[299938]["line_items"]
+    json.dumps(request.export)  # plain JSON, ready to hand over
+
+
+def test_a_repeated_data_request_delivery_records_one_export(app, client):
+    seed(client)
+    for _ in range(2):
+        signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"), webhook_id="dr")
+    assert query(app, "SELECT count(*) FROM customer_data_requests")[0][0] == 1
+
+
+def test_redact_erases_the_customers_personal_data(app, client):
+    seed(client)
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    rows = query(app, "SELECT shopify_id, email, phone, customer_name, shipping_address, customer_id FROM orders"
+                      " WHERE shopify_id IN (299938, 280263)")
+    assert len(rows) == 2
+    assert all(r[1:] == (None, None, None, None, None) for r in rows)
+    assert query(app, "SELECT city, zip FROM fulfillment_events") == [(None, None)]
+    bodies = query(app, "SELECT body FROM webhook_events WHERE order_id IN (299938, 280263)")
+    assert bodies and all(b"john@example.com" not in bytes(b[0]) for b in bodies)
+    assert query(app, "SELECT count(*) FROM customer_data_requests")[0][0] == 0
+
+
+def test_redact_leaves_other_customers_and_the_order_facts(app, client):
+    seed(client)
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    assert query(app, "SELECT email FROM orders WHERE shopify_id = 1") == [("someone@else.test",)]
+    totals = query(app, "SELECT total_price, name FROM orders WHERE shopify_id = 299938")
+    assert totals[0][1] == "#299938" and totals[0][0] is not None
+
+
+def test_redact_is_scoped_to_the_shop(app, client):
+    seed(client, SHOP)
+    seed(client, OTHER_SHOP)
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"), shop=SHOP)
+    emails = query(app, "SELECT s.domain, o.email FROM orders o JOIN shops s ON s.id = o.shop_id"
+                        " WHERE o.shopify_id = 299938 ORDER BY s.domain")
+    assert emails == [(SHOP, None), (OTHER_SHOP, "john@example.com")]
+
+
+def test_shop_redact_deletes_every_row_of_the_shop(app, client):
+    seed(client, SHOP)
+    seed(client, OTHER_SHOP)
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"), shop=SHOP)
+    signed_webhook(client, "shop/redact", fixture("shop_redact.json"), shop=SHOP, webhook_id="redact")
+    with app.app_context():
+        s = session()
+        for table in Base.metadata.sorted_tables:
+            if "shop_id" in table.c:
+                ids = s.execute(select(table.c.shop_id).distinct()).scalars().all()
+                assert len(ids) <= 1, table.name  # only the other shop is left
+        assert s.scalar(select(func.count()).select_from(Order)) == 3
+        assert s.scalar(select(func.count()).select_from(FulfillmentEvent)) == 1
+        left = s.execute(select(WebhookEvent.webhook_id).where(WebhookEvent.shop_domain == SHOP)).scalars().all()
+        assert left == ["redact"]
+        assert s.execute(text("SELECT domain FROM shops")).scalars().all() == [OTHER_SHOP]

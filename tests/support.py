@@ -1,0 +1,100 @@
+"""Test helpers: signed webhooks, session tokens, and the fake Shopify Admin API (HTTP layer)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import jwt
+
+API_KEY = "test-api-key"
+SECRET = "test-api-secret-0123456789abcdef0123"
+OLD_SECRET = "test-api-secret-old-0123456789abcdef"
+TOKEN_KEY = "q3bP0W6o1yN6m2QmVjv4j5q4Hn6kR0a4x9X0mB8c1Yk="
+SHOP = "alpha-store.myshopify.com"
+OTHER_SHOP = "beta-store.myshopify.com"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def fixture(name: str) -> dict:
+    """A real Shopify payload sample (tests/fixtures/README.md says where each comes from)."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_headers(topic: str, body: bytes, shop: str = SHOP, webhook_id: str | None = None,
+                    secret: str = SECRET, **extra) -> dict:
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-20T10:00:00.000Z",
+    }
+    headers.update(extra)
+    return headers
+
+
+def signed_webhook(client, topic: str, payload, shop: str = SHOP, webhook_id: str | None = None, **kw):
+    """POST a correctly signed webhook through the Flask test client."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return client.post("/webhooks", data=body, headers=webhook_headers(topic, body, shop, webhook_id, **kw))
+
+
+def session_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60, aud: str = API_KEY, sub: str = "42") -> str:
+    """A Shopify session (ID) token as App Bridge would send it."""
+    now = int(time.time())
+    claims = {"iss": f"https://{shop}/admin", "dest": f"https://{shop}", "aud": aud, "sub": sub,
+              "exp": now + ttl, "nbf": now - 5, "iat": now - 5, "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4())}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def bearer(shop: str = SHOP, **kw) -> dict:
+    return {"Authorization": f"Bearer {session_token(shop, **kw)}"}
+
+
+class FakeShopify:
+    """Shopify's token endpoint and Admin GraphQL, behind httpx.MockTransport."""
+
+    def __init__(self, access_ttl: int = 3600) -> None:
+        self.access_ttl = access_ttl
+        self.calls: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+        self.refresh_delay = 0.0
+        self.issued = 0
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def grants(self, grant_type: str) -> list[dict]:
+        return [body for path, body in self.calls if body.get("grant_type") == grant_type]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content or b"{}")
+        with self.lock:
+            self.calls.append((request.url.path, body))
+        if request.url.path == "/admin/oauth/access_token":
+            if body.get("grant_type") == "refresh_token":
+                time.sleep(self.refresh_delay)
+            with self.lock:
+                self.issued += 1
+                n = self.issued
+            return httpx.Response(200, json={
+                "access_token": f"shpat_secret_access_{n}", "scope": "read_orders,write_orders",
+                "expires_in": self.access_ttl, "refresh_token": f"shprt_secret_refresh_{n}",
+                "refresh_token_expires_in": 7776000,
+            })
+        if request.url.path.endswith("/graphql.json"):
+            return httpx.Response(200, json={"data": {"shop": {"id": "gid://shopify/Shop/1"}}})
+        return httpx.Response(404)

@@ -1,0 +1,57 @@
+"""Configuration: clear one-line failures outside dev/test, sane defaults inside."""
+from __future__ import annotations
+
+import pytest
+
+from shop_plugin import create_app
+from shop_plugin.config import ConfigError, database_url, load
+from tests.support import TOKEN_KEY
+
+PRODUCTION = {
+    "APP_ENV": "production", "SHOPIFY_API_KEY": "key", "SHOPIFY_API_SECRET": "secret",
+    "SHOPIFY_APP_URL": "https://app.example.com", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
+    "DATABASE_URL": "postgres://u:p@db.example.com:5432/shippromise",
+}
+
+
+def test_production_starts_with_every_required_value():
+    config = load(PRODUCTION)
+    assert config["DATABASE_URL"] == "postgresql+psycopg://u:p@db.example.com:5432/shippromise"
+    assert config["SHOPIFY_API_VERSION"] == "2026-10"
+    assert config["REDIS_URL"] is None and config["SHOPIFY_API_ORIGIN_OVERRIDE"] is None
+
+
+@pytest.mark.parametrize("name", ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL", "SECRET_KEY",
+                                  "TOKEN_ENCRYPTION_KEY"])
+def test_production_refuses_to_start_without(name):
+    env = {k: v for k, v in PRODUCTION.items() if k != name}
+    with pytest.raises(SystemExit) as exit_info:
+        create_app(env=env)
+    message = str(exit_info.value)
+    assert name in message and "\n" not in message
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("TOKEN_ENCRYPTION_KEY", "not-a-fernet-key", "Fernet"),
+    ("SHOPIFY_APP_URL", "app.example.com", "absolute"),
+    ("SHOPIFY_API_VERSION", "2026-13", "2026-10"),
+    ("APP_ENV", "staging", "APP_ENV"),
+    ("SHOPIFY_API_ORIGIN_OVERRIDE", "http://127.0.0.1:9100", "development and test only"),
+])
+def test_malformed_values_are_named(name, value, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load({**PRODUCTION, name: value})
+
+
+def test_development_runs_on_embedded_defaults():
+    config = load({"APP_ENV": "development", "SHOPIFY_API_ORIGIN_OVERRIDE": "http://127.0.0.1:9100"})
+    assert config["SHOPIFY_API_KEY"] and config["TOKEN_ENCRYPTION_KEY"]
+    assert config["DATABASE_URL"].startswith("sqlite:///")
+    assert config["DATABASE_URL"].endswith("instance/shippromise.sqlite3")
+    assert config["INLINE_JOBS"] == "thread"
+
+
+def test_database_url_accepts_heroku_style_postgres():
+    assert database_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert database_url("postgresql://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"

@@ -1,0 +1,44 @@
+"""Alembic revisions upgrade and downgrade on SQLite and PostgreSQL, and match the models."""
+from __future__ import annotations
+
+import psycopg
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from shop_plugin import create_app
+from shop_plugin.cli import alembic_config
+from shop_plugin.models import Base
+from tests.conftest import PG_ADMIN, base_env
+
+
+def _empty_database(database_url: str, tmp_path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/fresh.sqlite3"
+    name = "shippromise_migrations_" + tmp_path.name[-20:].replace("-", "_").lower()
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_upgrade_downgrade_upgrade_leaves_the_schema_of_the_models(database_url, tmp_path):
+    url = _empty_database(database_url, tmp_path)
+    app = create_app(env=base_env(url))
+    with app.app_context():
+        cfg = alembic_config()
+        cfg.attributes["configure_logger"] = False
+        command.upgrade(cfg, "head")
+        command.downgrade(cfg, "base")
+        engine = create_engine(app.config["DATABASE_URL"])
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        engine.dispose()
+    app.extensions["database"].engine.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+    if not url.startswith("sqlite"):
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

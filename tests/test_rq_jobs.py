@@ -1,0 +1,65 @@
+"""With REDIS_URL set, processing runs on real RQ workers; a Redis outage only delays it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from shop_plugin.db import utcnow
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import session
+from tests.support import fixture, signed_webhook
+
+pytestmark = pytest.mark.services
+ORDER = fixture("orders_create.rest_fixture.json")
+
+
+def statuses(app) -> list[str]:
+    with app.app_context():
+        return list(session().scalars(select(WebhookEvent.status).order_by(WebhookEvent.id)))
+
+
+def run_worker(app) -> None:
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+
+
+def test_webhooks_are_processed_by_an_rq_worker(make_app, redis_url):
+    app = make_app(env={"REDIS_URL": redis_url})
+    client = app.test_client()
+    for n in range(3):
+        assert signed_webhook(client, "orders/create", dict(ORDER, id=n + 1)).status_code == 200
+    assert statuses(app) == ["received"] * 3
+    assert app.extensions["jobs"].queue.count == 3
+    run_worker(app)
+    assert statuses(app) == ["processed"] * 3
+    assert app.test_client().get("/healthz").json["queue"] == "ok"
+
+
+def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_url):
+    down = make_app(env={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert signed_webhook(down.test_client(), "orders/create", ORDER, webhook_id="during-outage").status_code == 200
+    assert statuses(down) == ["received"]
+    up = make_app(env={"REDIS_URL": redis_url})
+    with up.app_context():
+        session().execute(update(WebhookEvent).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session().commit()
+    assert "enqueued 1" in up.test_cli_runner().invoke(args=["events", "sweep"]).output
+    run_worker(up)
+    assert statuses(up) == ["processed"]
+
+
+def test_a_job_enqueued_twice_has_one_effect(make_app, redis_url):
+    app = make_app(env={"REDIS_URL": redis_url})
+    signed_webhook(app.test_client(), "orders/create", ORDER)
+    with app.app_context():
+        event_id = session().scalar(select(WebhookEvent.id))
+        session().execute(update(WebhookEvent).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session().commit()
+    app.test_cli_runner().invoke(args=["events", "sweep"])
+    assert app.extensions["jobs"].queue.count == 2
+    run_worker(app)
+    with app.app_context():
+        event = session().get(WebhookEvent, event_id)
+        assert (event.status, event.attempts) == ("processed", 1)

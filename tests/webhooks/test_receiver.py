@@ -1,0 +1,149 @@
+"""POST /webhooks: verify, store raw, dedupe, enqueue, answer."""
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import session
+from tests.support import OLD_SECRET, SHOP, fixture, signed_webhook, webhook_headers
+
+ORDER = fixture("orders_create.rest_fixture.json")
+
+
+def stored(app) -> list[WebhookEvent]:
+    with app.app_context():
+        return list(session().scalars(select(WebhookEvent).order_by(WebhookEvent.id)))
+
+
+def test_it_stores_and_processes_a_signed_webhook(app, client):
+    response = signed_webhook(client, "orders/create", ORDER, webhook_id="wh-1")
+    assert response.status_code == 200
+    [event] = stored(app)
+    assert (event.shop_domain, event.webhook_id, event.topic) == (SHOP, "wh-1", "orders/create")
+    assert event.api_version == "2026-10" and event.triggered_at.year == 2026
+    assert json.loads(event.body) == ORDER
+    assert event.status == "processed" and event.attempts == 1
+
+
+def test_it_keeps_the_raw_body_byte_for_byte(app, client):
+    body = b'{"id": 1,   "name": "#1\\u00e9", "updated_at": null}'
+    assert signed_webhook(client, "orders/updated", body).status_code == 200
+    assert stored(app)[0].body == body
+
+
+def test_it_rejects_a_bad_signature_and_stores_nothing(app, client):
+    body = json.dumps(ORDER).encode()
+    headers = webhook_headers("orders/create", body, secret="not-the-secret")
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 401
+    assert stored(app) == []
+
+
+def test_it_rejects_a_missing_signature_and_stores_nothing(app, client):
+    body = json.dumps(ORDER).encode()
+    headers = webhook_headers("orders/create", body)
+    del headers["X-Shopify-Hmac-Sha256"]
+    assert client.post("/webhooks", data=body, headers=headers).status_code in (400, 401)
+    assert stored(app) == []
+
+
+def test_it_rejects_a_body_changed_after_signing(app, client):
+    body = json.dumps(ORDER).encode()
+    headers = webhook_headers("orders/create", body)
+    assert client.post("/webhooks", data=body + b" ", headers=headers).status_code == 401
+    assert stored(app) == []
+
+
+def test_it_accepts_the_old_secret_during_rotation(make_app):
+    app = make_app(env={"SHOPIFY_API_SECRET_OLD": OLD_SECRET})
+    response = signed_webhook(app.test_client(), "orders/create", ORDER, secret=OLD_SECRET)
+    assert response.status_code == 200
+    assert len(stored(app)) == 1
+
+
+def test_it_refuses_the_old_secret_once_rotation_is_over(app, client):
+    assert signed_webhook(client, "orders/create", ORDER, secret=OLD_SECRET).status_code == 401
+
+
+def test_compliance_topics_with_a_bad_signature_get_401(app, client):
+    body = json.dumps(fixture("customers_redact.json")).encode()
+    headers = webhook_headers("customers/redact", body, secret="wrong")
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 401
+
+
+def test_it_answers_400_without_topic_shop_or_webhook_id(app, client):
+    body = json.dumps(ORDER).encode()
+    for header in ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id"):
+        headers = webhook_headers("orders/create", body)
+        del headers[header]
+        response = client.post("/webhooks", data=body, headers=headers)
+        assert response.status_code == 400, header
+    assert stored(app) == []
+
+
+def test_it_answers_413_above_5_mib(app, client):
+    body = b'{"pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    response = client.post("/webhooks", data=body, headers=webhook_headers("orders/create", body))
+    assert response.status_code == 413
+    assert stored(app) == []
+
+
+def test_a_repeated_delivery_is_200_and_has_no_second_effect(app, client):
+    for _ in range(3):
+        assert signed_webhook(client, "orders/create", ORDER, webhook_id="same").status_code == 200
+    [event] = stored(app)
+    assert event.attempts == 1
+
+
+def test_eight_concurrent_copies_store_one_row(app):
+    """Eight copies at the same moment through a real threaded HTTP server."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    body = json.dumps(ORDER).encode()
+    headers = webhook_headers("orders/create", body, webhook_id="dup-x8")
+    barrier = threading.Barrier(8)
+
+    def deliver(_):
+        barrier.wait()
+        return requests.post(f"http://127.0.0.1:{server.port}/webhooks", data=body, headers=headers, timeout=30)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            codes = [r.status_code for r in pool.map(deliver, range(8))]
+    finally:
+        server.shutdown()
+    assert codes == [200] * 8
+    [event] = stored(app)
+    assert event.status == "processed" and event.attempts == 1
+
+
+def test_it_answers_5xx_when_the_database_is_unavailable(make_app, tmp_path, database_url):
+    """Never 200 without a durable row: Shopify must retry."""
+    broken = (f"sqlite:///{tmp_path}/missing-dir/db.sqlite3" if database_url.startswith("sqlite")
+              else "postgresql://postgres@127.0.0.1:1/nowhere")
+    app = make_app(env={"DATABASE_URL": broken})
+    response = signed_webhook(app.test_client(), "orders/create", ORDER)
+    assert 500 <= response.status_code < 600
+
+
+def test_the_retry_after_an_outage_is_processed(make_app, tmp_path, database_url):
+    broken = (f"sqlite:///{tmp_path}/missing-dir/db.sqlite3" if database_url.startswith("sqlite")
+              else "postgresql://postgres@127.0.0.1:1/nowhere")
+    down = make_app(env={"DATABASE_URL": broken})
+    assert signed_webhook(down.test_client(), "orders/create", ORDER, webhook_id="retry-me").status_code == 503
+    up = make_app()
+    assert signed_webhook(up.test_client(), "orders/create", ORDER, webhook_id="retry-me").status_code == 200
+    assert [e.status for e in stored(up)] == ["processed"]
+
+
+def test_it_does_not_parse_json_before_answering(app, client):
+    response = signed_webhook(client, "orders/create", b"{not json")
+    assert response.status_code == 200
+    [event] = stored(app)
+    assert event.body == b"{not json"
+
