@@ -1,0 +1,13 @@
+"""gunicorn settings for `gunicorn app:app` (Procfile web, benchmarks). Env overrides in brackets."""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # [WEB_CONCURRENCY]
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))  # [GUNICORN_THREADS]
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+max_requests = 5000  # recycle workers to bound memory growth
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # off unless set: it costs throughput
