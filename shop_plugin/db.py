@@ -33,6 +33,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """UTC ISO-8601 with a Z, as the API answers it."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
 def parse_time(value: Any) -> datetime | None:
     """Parse Shopify's ISO-8601 timestamps ('2025-01-01T10:00:00-05:00', '...Z'); None if absent."""
     if not value or not isinstance(value, str):

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -40,7 +41,7 @@ def webhook_headers(topic: str, body: bytes, shop: str = SHOP, webhook_id: str |
         "X-Shopify-Shop-Domain": shop,
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-11-20T10:00:00.000Z",
+        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
     headers.update(extra)
     return headers

@@ -41,7 +41,7 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     }, ["webhook_event_id"])
 
 
-def redact_customer(*, shop: Shop, payload: dict) -> None:
+def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     """Erase names, email, phone and addresses from the customer's orders and related rows."""
     customer = payload.get("customer") or {}
     orders = _customer_orders(shop, customer, payload.get("orders_to_redact") or [])
@@ -55,11 +55,15 @@ def redact_customer(*, shop: Shop, payload: dict) -> None:
     s.execute(update(WebhookEvent).where(
         WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(ids)
     ).values(body=REDACTED_BODY))
-    exports = [DataRequest.shop_id == shop.id]
     who = [DataRequest.customer_id == customer["id"]] if customer.get("id") else []
     who += [DataRequest.customer_email == customer["email"]] if customer.get("email") else []
+    exports = select(DataRequest.webhook_event_id).where(DataRequest.shop_id == shop.id, or_(*who)) if who else None
+    # The compliance deliveries themselves carry the customer's email and phone.
+    own = [WebhookEvent.id == event_id] + ([WebhookEvent.id.in_(exports)] if who else [])
+    s.execute(update(WebhookEvent).where(WebhookEvent.shop_domain == shop.domain, or_(*own))
+              .values(body=REDACTED_BODY))
     if who:
-        s.execute(delete(DataRequest).where(*exports, or_(*who)))
+        s.execute(delete(DataRequest).where(DataRequest.shop_id == shop.id, or_(*who)))
 
 
 def redact_shop(*, shop: Shop, keep_event_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
+from shop_plugin.db import iso
 from shop_plugin.events.models import STATUSES, WebhookEvent
 from shop_plugin.extensions import session
 from shop_plugin.shopify.auth import admin_api
@@ -30,6 +31,6 @@ def list_events():
     return jsonify(events=[
         {"id": e.id, "webhook_id": e.webhook_id, "topic": e.topic, "status": e.status,
          "attempts": e.attempts, "error": e.error,
-         "received_at": e.received_at.isoformat().replace("+00:00", "Z")}
+         "received_at": iso(e.received_at)}
         for e in rows
     ])

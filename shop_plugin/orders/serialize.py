@@ -6,6 +6,7 @@ from decimal import Decimal
 from babel.numbers import get_currency_precision
 from sqlalchemy.orm import Session
 
+from shop_plugin.db import iso
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import events_for, fulfillments_for
 from shop_plugin.shops.models import Shop
@@ -19,10 +20,6 @@ def money_str(amount: Decimal | None, currency: str | None) -> str | None:
     return str(amount.quantize(Decimal(1).scaleb(-digits)))
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def order_json(s: Session, *, shop: Shop, order: Order) -> dict:
     events = events_for(s, shop=shop, order_shopify_id=order.shopify_id)
     return {
@@ -31,14 +28,14 @@ def order_json(s: Session, *, shop: Shop, order: Order) -> dict:
         "email": order.email,
         "financial_status": order.financial_status,
         "fulfillment_status": order.fulfillment_status,
-        "cancelled_at": _iso(order.cancelled_at),
+        "cancelled_at": iso(order.cancelled_at),
         "tags": order.tags or [],
         "currency": order.currency,
         "total_price": money_str(order.total_price, order.currency),
         "customer_locale": order.customer_locale,
         "destination_country": order.destination_country,
-        "created_at": _iso(order.created_at),
-        "updated_at": _iso(order.updated_at),
+        "created_at": iso(order.created_at),
+        "updated_at": iso(order.updated_at),
         "fulfillments": [
             {
                 "id": f.shopify_id,
@@ -47,7 +44,7 @@ def order_json(s: Session, *, shop: Shop, order: Order) -> dict:
                 "tracking_company": f.tracking_company,
                 "tracking_number": f.tracking_number,
                 "events": [
-                    {"status": e.status, "happened_at": _iso(e.happened_at)}
+                    {"status": e.status, "happened_at": iso(e.happened_at)}
                     for e in events if e.fulfillment_shopify_id == f.shopify_id
                 ],
             }

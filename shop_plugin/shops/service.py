@@ -1,6 +1,8 @@
 """Shops: found or created by domain, installed by App Home, uninstalled by webhook."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from shop_plugin.db import insert_ignore, utcnow
@@ -28,10 +30,16 @@ def mark_installed(*, shop: Shop) -> None:
     session().commit()
 
 
-def uninstall(*, shop: Shop) -> None:
-    """Shopify revoked our token: forget it and stop per-shop work (jobs check is_installed)."""
+def uninstall(*, shop: Shop, triggered_at: datetime | None) -> bool:
+    """Shopify revoked our token: forget it and stop per-shop work (jobs check is_installed).
+
+    A late delivery from before the merchant reinstalled must not wipe the new token.
+    """
+    if shop.installed_at and triggered_at and triggered_at < shop.installed_at:
+        return False
     shop.uninstalled_at = utcnow()
     session().query(ShopToken).filter_by(shop_id=shop.id).delete()
+    return True
 
 
 def installed_shops() -> list[Shop]:

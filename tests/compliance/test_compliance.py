@@ -105,3 +105,12 @@ def test_shop_redact_deletes_every_row_of_the_shop(app, client):
         left = s.execute(select(WebhookEvent.webhook_id).where(WebhookEvent.shop_domain == SHOP)).scalars().all()
         assert left == ["redact"]
         assert s.execute(text("SELECT domain FROM shops")).scalars().all() == [OTHER_SHOP]
+
+
+def test_redact_scrubs_the_compliance_deliveries_themselves(app, client):
+    seed(client)
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"), webhook_id="dr")
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"), webhook_id="cr")
+    bodies = query(app, "SELECT webhook_id, body FROM webhook_events WHERE webhook_id IN ('dr', 'cr')")
+    assert len(bodies) == 2
+    assert all(b"john@example.com" not in bytes(body) and b"555-625" not in bytes(body) for _, body in bodies)

@@ -131,3 +131,12 @@ def test_a_non_expiring_token_roundtrips_and_is_never_refreshed(app):
             refresh_token=None, expires=None, refresh_token_expires=None, user=None))
         token, failed = tokens.fresh(shop=shop)
     assert (token.token, failed) == ("shpat_plain", None)
+
+
+def test_a_late_uninstall_from_before_a_reinstall_keeps_the_new_token(app, client):
+    install(client)
+    signed_webhook(client, "app/uninstalled", fixture("app_uninstalled.rest_fixture.json"),
+                   **{"X-Shopify-Triggered-At": "2020-01-01T00:00:00Z"})
+    assert stored_token(app) is not None
+    with app.app_context():
+        assert shops.get(domain=SHOP).is_installed

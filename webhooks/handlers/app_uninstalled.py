@@ -4,4 +4,4 @@ from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
-    shops.uninstall(shop=ctx.shop)
+    shops.uninstall(shop=ctx.shop, triggered_at=ctx.event.triggered_at)

@@ -4,4 +4,4 @@ from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
-    compliance.redact_customer(shop=ctx.shop, payload=ctx.payload)
+    compliance.redact_customer(shop=ctx.shop, payload=ctx.payload, event_id=ctx.event.id)
