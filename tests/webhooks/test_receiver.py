@@ -147,3 +147,39 @@ def test_it_does_not_parse_json_before_answering(app, client):
     [event] = stored(app)
     assert event.body == b"{not json"
 
+
+
+REJECT_INSERTS = {
+    "sqlite": ["CREATE TRIGGER reject_events BEFORE INSERT ON webhook_events "
+               "BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+    "postgresql": [
+        "CREATE FUNCTION reject_events() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
+        "LANGUAGE plpgsql",
+        # deferred: the failure happens at COMMIT, after the insert itself succeeded
+        "CREATE CONSTRAINT TRIGGER reject_events AFTER INSERT ON webhook_events DEFERRABLE INITIALLY DEFERRED "
+        "FOR EACH ROW EXECUTE FUNCTION reject_events()",
+    ],
+}
+ALLOW_INSERTS = {
+    "sqlite": ["DROP TRIGGER reject_events"],
+    "postgresql": ["DROP TRIGGER reject_events ON webhook_events", "DROP FUNCTION reject_events()"],
+}
+
+
+def run_sql(app, statements) -> None:
+    with app.extensions["database"].engine.begin() as conn:
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+
+
+def test_a_failed_commit_is_answered_5xx_and_the_retry_is_processed(app, client):
+    dialect = app.extensions["database"].engine.dialect.name
+    run_sql(app, REJECT_INSERTS[dialect])
+    try:
+        response = signed_webhook(client, "orders/create", ORDER, webhook_id="commit-fails")
+        assert 500 <= response.status_code < 600
+        assert stored(app) == []
+    finally:
+        run_sql(app, ALLOW_INSERTS[dialect])
+    assert signed_webhook(client, "orders/create", ORDER, webhook_id="commit-fails").status_code == 200
+    assert [e.status for e in stored(app)] == ["processed"]
