@@ -98,6 +98,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SHOPIFY_API_ORIGIN_OVERRIDE": override,
         "DATABASE_URL": database_url(env.get("DATABASE_URL")),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        "RQ_QUEUE": env.get("RQ_QUEUE") or "shippromise",
         "TOKEN_ENCRYPTION_KEY": env["TOKEN_ENCRYPTION_KEY"],
         "SMTP_URL": env.get("SMTP_URL") or ("smtp://127.0.0.1:1025" if relaxed else None),
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,

@@ -13,7 +13,6 @@ from flask import Flask, current_app
 from werkzeug.utils import import_string
 
 log = logging.getLogger(__name__)
-QUEUE_NAME = "shippromise"
 JOB_TIMEOUT = 300
 
 
@@ -62,12 +61,12 @@ class InlineQueue:
 
 
 class RQQueue:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, name: str) -> None:
         from redis import Redis
         from rq import Queue
 
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        self.queue = Queue(QUEUE_NAME, connection=self.redis)
+        self.queue = Queue(name, connection=self.redis)
 
     def enqueue(self, path: str, *args) -> None:
         self.queue.enqueue(run_task, path, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
@@ -79,7 +78,10 @@ class RQQueue:
 
 def init_app(app: Flask) -> None:
     url = app.config["REDIS_URL"]
-    app.extensions["jobs"] = RQQueue(url) if url else InlineQueue(app, app.config["INLINE_JOBS"])
+    if url:
+        app.extensions["jobs"] = RQQueue(url, app.config["RQ_QUEUE"])
+    else:
+        app.extensions["jobs"] = InlineQueue(app, app.config["INLINE_JOBS"])
     if not url and app.config["INLINE_JOBS"] == "thread":
         _start_periodic_on_first_request(app)
 

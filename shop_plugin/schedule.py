@@ -40,9 +40,10 @@ def run_rq_cron(app: Flask) -> None:
     """Production scheduler: RQ's CronScheduler enqueues the periodic jobs for the workers."""
     from rq.cron import CronScheduler
 
-    from shop_plugin.jobs import QUEUE_NAME, queue, run_task
+    from shop_plugin.jobs import queue, run_task
 
-    scheduler = CronScheduler(connection=queue().redis, name="shippromise")
+    rq_queue = queue().queue
+    scheduler = CronScheduler(connection=queue().redis, name=rq_queue.name)
     for path, every in PERIODIC:
-        scheduler.register(run_task, QUEUE_NAME, args=(path,), interval=every, job_timeout=300)
+        scheduler.register(run_task, rq_queue.name, args=(path,), interval=every, job_timeout=300)
     scheduler.start()

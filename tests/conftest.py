@@ -130,16 +130,17 @@ def client(app):
 
 
 @pytest.fixture
-def redis_url():
-    """Redis database 13, flushed by this fixture only, before and after the test."""
+def redis_env():
+    """Env for an app on real Redis, with a queue of its own that only this test deletes."""
     from redis import Redis
     from redis.exceptions import RedisError
+    from rq import Queue
 
     conn = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
         conn.ping()
     except RedisError as exc:
         need_service("Redis", str(exc))
-    conn.flushdb()
-    yield REDIS_URL
-    conn.flushdb()
+    name = f"shippromise-test-{uuid.uuid4().hex[:12]}"
+    yield {"REDIS_URL": REDIS_URL, "RQ_QUEUE": name}
+    Queue(name, connection=conn).delete(delete_jobs=True)

@@ -25,8 +25,8 @@ def run_worker(app) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_webhooks_are_processed_by_an_rq_worker(make_app, redis_url):
-    app = make_app(env={"REDIS_URL": redis_url})
+def test_webhooks_are_processed_by_an_rq_worker(make_app, redis_env):
+    app = make_app(env=redis_env)
     client = app.test_client()
     for n in range(3):
         assert signed_webhook(client, "orders/create", dict(ORDER, id=n + 1)).status_code == 200
@@ -37,11 +37,11 @@ def test_webhooks_are_processed_by_an_rq_worker(make_app, redis_url):
     assert app.test_client().get("/healthz").json["queue"] == "ok"
 
 
-def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_url):
+def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_env):
     down = make_app(env={"REDIS_URL": "redis://127.0.0.1:1/0"})
     assert signed_webhook(down.test_client(), "orders/create", ORDER, webhook_id="during-outage").status_code == 200
     assert statuses(down) == ["received"]
-    up = make_app(env={"REDIS_URL": redis_url})
+    up = make_app(env=redis_env)
     with up.app_context():
         session().execute(update(WebhookEvent).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
         session().commit()
@@ -50,8 +50,8 @@ def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis
     assert statuses(up) == ["processed"]
 
 
-def test_a_job_enqueued_twice_has_one_effect(make_app, redis_url):
-    app = make_app(env={"REDIS_URL": redis_url})
+def test_a_job_enqueued_twice_has_one_effect(make_app, redis_env):
+    app = make_app(env=redis_env)
     signed_webhook(app.test_client(), "orders/create", ORDER)
     with app.app_context():
         event_id = session().scalar(select(WebhookEvent.id))

@@ -9,7 +9,7 @@ from flask import current_app
 from shopify_app import TokenExchangeAccessToken, TokenExchangeResult
 from sqlalchemy import or_, update
 
-from shop_plugin.db import parse_time, utcnow
+from shop_plugin.db import iso, parse_time, utcnow
 from shop_plugin.extensions import session
 from shop_plugin.shopify.client import http_client, shop_handle, shopify
 from shop_plugin.shops.models import Shop, ShopToken
@@ -46,7 +46,6 @@ def get(*, shop: Shop) -> TokenExchangeAccessToken | None:
     if row is None:
         return None
     cipher = _cipher()
-    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None  # noqa: E731
     return TokenExchangeAccessToken(
         access_mode="offline",
         shop=shop_handle(shop.domain),
