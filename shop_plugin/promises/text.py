@@ -1,0 +1,100 @@
+"""The promise in the customer's words: built-in en/ko/id wording, merchant overrides,
+dates formatted by Babel for the customer's locale. Plain text; escaping is the renderer's job."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_interval
+
+from shop_plugin.promises.window import Window
+
+TEMPLATE_NAMES = ("window", "ship_only", "closure", "holiday", "returns")
+BUILT_IN = {
+    "en": {
+        "window": "Ships by {ship_by}. Estimated delivery: {deliver_from} – {deliver_to}.",
+        "ship_only": "Ships by {ship_by}.",
+        "closure": "Our supplier is closed {dates}; this is included.",
+        "holiday": "Public holidays in {country} ({dates}) are included.",
+        "returns": "Returns are accepted within {days} days of delivery.",
+    },
+    "ko": {
+        "window": "{ship_by}까지 발송됩니다. 예상 도착일: {deliver_from} ~ {deliver_to}.",
+        "ship_only": "{ship_by}까지 발송됩니다.",
+        "closure": "공급업체 휴무 기간({dates})이 반영되었습니다.",
+        "holiday": "{country} 공휴일({dates})이 반영되었습니다.",
+        "returns": "배송 완료 후 {days}일 이내에 반품하실 수 있습니다.",
+    },
+    "id": {
+        "window": "Dikirim paling lambat {ship_by}. Perkiraan tiba: {deliver_from} – {deliver_to}.",
+        "ship_only": "Dikirim paling lambat {ship_by}.",
+        "closure": "Pemasok kami libur {dates}; sudah diperhitungkan.",
+        "holiday": "Hari libur nasional di {country} ({dates}) sudah diperhitungkan.",
+        "returns": "Pengembalian diterima dalam {days} hari setelah barang diterima.",
+    },
+}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def language(locale: str | None, settings: dict | None = None) -> str:
+    """The language we write in: the customer's if built in or given by the merchant, else en."""
+    lang = (locale or "en").replace("_", "-").split("-")[0].lower()
+    merchant = (settings or {}).get("texts", {})
+    return lang if lang in BUILT_IN or lang in merchant else "en"
+
+
+def babel_locale(locale: str | None) -> Locale:
+    try:
+        return Locale.parse((locale or "en").replace("_", "-"), sep="-")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace {name} with known values only; nothing in a template can run or reach attributes."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def template(settings: dict, lang: str, name: str) -> str:
+    merchant = settings.get("texts", {}).get(lang, {})
+    return merchant.get(name) or BUILT_IN.get(lang, BUILT_IN["en"]).get(name) or BUILT_IN["en"][name]
+
+
+def promise_text(window: Window, settings: dict, locale: str | None) -> str:
+    """One or more sentences: the window, then each holiday or closure that moved it."""
+    lang, babel = language(locale, settings), babel_locale(locale)
+    day = lambda d: format_date(d, format="long", locale=babel)  # noqa: E731
+    values = {"ship_by": day(window.ship_by), "ship_from": day(window.ship_from)}
+    if window.deliver_to:
+        values.update(deliver_from=day(window.deliver_from), deliver_to=day(window.deliver_to))
+    sentences = [fill(template(settings, lang, "window" if window.deliver_to else "ship_only"), values)]
+    for adj in window.adjustments:
+        start, end = date.fromisoformat(adj["from"]), date.fromisoformat(adj["to"])
+        dates = day(start) if start == end else format_interval(start, end, "yMMMd", locale=babel)
+        country = babel.territories.get(adj["country"] or "", adj["country"] or "")
+        sentences.append(fill(template(settings, lang, adj["kind"]), {
+            "dates": dates, "from": day(start), "to": day(end), "country": country, "name": adj["name"]}))
+    return " ".join(sentences)
+
+
+def _localized(texts: dict, lang: str) -> str | None:
+    return texts.get(lang) or texts.get("en")
+
+
+def policy_blocks(settings: dict, locale: str | None, country: str | None) -> list[dict]:
+    """The store's policies for this customer: returns, refund, customs (if it applies), support."""
+    lang = language(locale, settings)
+    policies = settings["policies"]
+    blocks = [{"kind": "returns", "text": fill(template(settings, lang, "returns"),
+                                                {"days": str(policies.get("returns_days", 30))})}]
+    for kind in ("refund", "support"):
+        text = _localized(policies.get(kind, {}), lang)
+        if text:
+            blocks.append({"kind": kind, "text": text})
+    customs = policies.get("customs", {})
+    if country and country.upper() in customs.get("countries", []):
+        text = _localized(customs.get("text", {}), lang)
+        if text:
+            blocks.insert(1, {"kind": "customs", "text": text})
+    return blocks

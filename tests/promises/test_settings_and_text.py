@@ -1,0 +1,84 @@
+"""Settings validation names the field at fault; customer text is localized and template-safe."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shop_plugin.promises.settings import defaults, validate
+from shop_plugin.promises.text import language, policy_blocks, promise_text
+from shop_plugin.promises.window import Item, order_window
+
+
+def test_an_empty_document_keeps_every_default():
+    settings, errors = validate({})
+    assert errors == {} and settings == defaults()
+
+
+def test_given_keys_replace_defaults_and_others_stay():
+    settings, errors = validate({"cutoff": "09:30", "transit": [{"countries": ["KR"], "days": [2, 4]}]})
+    assert errors == {}
+    assert settings["cutoff"] == "09:30" and settings["processing_days"] == defaults()["processing_days"]
+
+
+@pytest.mark.parametrize("document,path", [
+    ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"cutoff": "25:00"}, "cutoff"),
+    ({"processing_days": [5, 2]}, "processing_days"),
+    ({"processing_days": [1]}, "processing_days"),
+    ({"origin_country": "China"}, "origin_country"),
+    ({"weekend": ["sat", "sunday"]}, "weekend"),
+    ({"weekend": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "weekend"),
+    ({"closed_dates": ["2027-02-14/2027-02-05"]}, "closed_dates.0"),
+    ({"closed_dates": ["ok", "2027-01-01"]}, "closed_dates.0"),
+    ({"transit": [{"countries": ["kr"], "days": [1, 2]}]}, "transit.0.countries"),
+    ({"transit": [{"countries": ["KR"], "days": [3, 1]}]}, "transit.0.days"),
+    ({"suppliers": [{"vendor": "A", "tag": "b"}]}, "suppliers.0"),
+    ({"suppliers": [{"vendor": "A", "processing_days": [9, 1]}]}, "suppliers.0.processing_days"),
+    ({"policies": {"returns_days": -1}}, "policies.returns_days"),
+    ({"policies": {"customs": {"countries": ["usa"]}}}, "policies.customs.countries.0"),
+    ({"texts": {"ko": {"nonsense": "x"}}}, "texts.ko"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_invalid_fields_are_reported_by_path(document, path):
+    _, errors = validate(document)
+    assert path in errors, errors
+
+
+def test_every_error_is_reported_at_once():
+    _, errors = validate({"cutoff": "x", "origin_country": "x", "weekend": "x"})
+    assert set(errors) == {"cutoff", "origin_country", "weekend"}
+
+
+WINDOW = order_window(defaults(), datetime(2026, 11, 24, 1, tzinfo=ZoneInfo("UTC")), "KR", [Item()])
+
+
+def test_the_text_is_written_in_the_customers_language_with_babel_dates():
+    assert "December" in promise_text(WINDOW, defaults(), "en-US")
+    assert "발송" in promise_text(WINDOW, defaults(), "ko") and "년" in promise_text(WINDOW, defaults(), "ko-KR")
+    assert "Dikirim" in promise_text(WINDOW, defaults(), "id") and "Desember" in promise_text(WINDOW, defaults(), "id")
+
+
+def test_an_unknown_language_falls_back_to_english_with_its_own_date_format():
+    text = promise_text(WINDOW, defaults(), "zh-TW")
+    assert text.startswith("Ships by") and "年" in text
+    assert language(None) == language("xx") == "en"
+
+
+def test_merchant_templates_override_the_wording_and_cannot_reach_objects():
+    settings, errors = validate({"texts": {"en": {"window": "Out by {ship_by} {__class__} {0.__init__}"}}})
+    assert errors == {}
+    text = promise_text(WINDOW, settings, "en")
+    assert text.startswith("Out by ") and "{__class__} {0.__init__}" in text
+
+
+def test_policies_come_in_the_customers_language_and_customs_only_where_it_applies():
+    settings, _ = validate({"policies": {"returns_days": 14, "refund": {"en": "Full refund.", "ko": "전액 환불."},
+                                         "customs": {"countries": ["US"], "text": {"en": "Duties may apply."}}}})
+    korean = policy_blocks(settings, "ko", "KR")
+    assert [b["kind"] for b in korean] == ["returns", "refund"] and korean[1]["text"] == "전액 환불."
+    assert "14" in korean[0]["text"]
+    american = policy_blocks(settings, "en", "US")
+    assert [b["kind"] for b in american] == ["returns", "customs", "refund"]
+    assert policy_blocks(settings, "id", "US")[2]["text"] == "Full refund."  # en fallback

@@ -1,0 +1,140 @@
+"""The window rules: table tests for the edges, properties for everything in between."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from shop_plugin.promises.calendar import BusinessCalendar
+from shop_plugin.promises.settings import defaults
+from shop_plugin.promises.window import Item, order_window
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def rules(**changes) -> dict:
+    s = defaults()
+    s.update(timezone="Asia/Seoul", cutoff="14:00", processing_days=[1, 2], origin_country="KR",
+             transit=[{"countries": ["KR"], "days": [1, 2]}, {"countries": ["US"], "days": [5, 9]}])
+    s.update(changes)
+    return s
+
+
+def at(text: str, tz=SEOUL) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+
+def test_before_cutoff_on_a_business_day_starts_today():
+    w = order_window(rules(processing_days=[0, 0]), at("2026-11-24T13:59"), "KR", [Item()])
+    assert (w.ship_from, w.ship_by) == (date(2026, 11, 24), date(2026, 11, 24))
+
+
+def test_at_or_after_cutoff_starts_the_next_business_day():
+    w = order_window(rules(processing_days=[0, 0]), at("2026-11-24T14:00"), "KR", [Item()])
+    assert w.ship_by == date(2026, 11, 25)
+
+
+def test_friday_after_cutoff_starts_monday():
+    w = order_window(rules(processing_days=[0, 1]), at("2026-11-27T18:00"), "KR", [Item()])
+    assert (w.ship_from, w.ship_by) == (date(2026, 11, 30), date(2026, 12, 1))
+
+
+def test_cutoff_is_judged_in_the_shops_time_zone():
+    utc_noon = datetime(2026, 11, 24, 4, 59, tzinfo=ZoneInfo("UTC"))  # 13:59 in Seoul
+    assert order_window(rules(processing_days=[0, 0]), utc_noon, "KR", [Item()]).ship_by == date(2026, 11, 24)
+    late = utc_noon + timedelta(minutes=1)
+    assert order_window(rules(processing_days=[0, 0]), late, "KR", [Item()]).ship_by == date(2026, 11, 25)
+
+
+def test_dst_change_does_not_shift_the_local_date():
+    ny = rules(timezone="America/New_York", origin_country="US", processing_days=[0, 0])
+    before = datetime(2026, 3, 8, 6, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 EST, Sunday of the change
+    w = order_window(ny, before, "US", [Item()])
+    assert w.ship_by == date(2026, 3, 9)  # Sunday → Monday
+    monday_morning = datetime(2026, 3, 9, 12, 59, tzinfo=ZoneInfo("UTC"))  # 08:59 EDT
+    assert order_window(ny, monday_morning, "US", [Item()]).ship_by == date(2026, 3, 9)
+
+
+def test_year_end_rolls_over_new_years_day():
+    w = order_window(rules(origin_country="US", processing_days=[1, 1]), at("2026-12-31T10:00"), "US", [Item()])
+    assert w.ship_by == date(2027, 1, 4)  # Jan 1 holiday, then the weekend
+    assert any(a["kind"] == "holiday" and a["from"] == "2027-01-01" for a in w.adjustments)
+
+
+def test_lunar_new_year_closure_and_holidays_push_and_are_recorded():
+    s = rules(origin_country="CN", closed_dates=["2027-02-05/2027-02-14"], processing_days=[1, 3])
+    w = order_window(s, at("2027-02-03T10:00"), "KR", [Item()])
+    assert w.ship_from == date(2027, 2, 4)
+    assert w.ship_by == date(2027, 2, 16)  # 4 Feb, then closed until Monday 15th, then 16th
+    closure = [a for a in w.adjustments if a["kind"] == "closure"]
+    assert closure == [{"calendar": "origin", "country": "CN", "kind": "closure",
+                        "name": "2027-02-05/2027-02-14", "from": "2027-02-05", "to": "2027-02-14"}]
+
+
+def test_destination_holidays_push_delivery():
+    s = rules(origin_country="KR", processing_days=[0, 0])
+    w = order_window(s, at("2027-02-05T10:00"), "KR", [Item()])  # Korean New Year 6-9 Feb
+    assert w.deliver_to == date(2027, 2, 11)
+    assert any(a["calendar"] == "destination" and a["kind"] == "holiday" for a in w.adjustments)
+
+
+def test_no_transit_rule_means_no_delivery_range():
+    w = order_window(rules(), at("2026-11-24T10:00"), "FR", [Item()])
+    assert w.deliver_from is None and w.deliver_to is None and w.ship_by
+
+
+def test_the_order_takes_the_latest_item_and_supplier_fields_inherit():
+    s = rules(suppliers=[{"vendor": "Slow Co", "processing_days": [5, 10]},
+                         {"tag": "fragile", "origin_country": "US"}])
+    fast = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Fast Co")])
+    mixed = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Fast Co"), Item("slow co ")])
+    assert mixed.ship_by > fast.ship_by
+    tagged = order_window(s, at("2026-11-26T10:00"), "KR", [Item(tags=("FRAGILE",))])
+    assert any(a["country"] == "US" and "Thanksgiving" in a["name"] for a in tagged.adjustments)
+
+
+countries = st.sampled_from(["KR", "US", "ID", "CN", "FR", None])
+moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
+                       timezones=st.just(ZoneInfo("UTC")))
+day_pairs = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(sorted)
+
+
+@st.composite
+def shop_rules(draw):
+    closures = draw(st.lists(st.tuples(st.dates(date(2025, 1, 1), date(2028, 12, 31)), st.integers(0, 12)),
+                             max_size=3))
+    return rules(
+        origin_country=draw(st.sampled_from(["CN", "KR", "US", "ID"])),
+        processing_days=list(draw(day_pairs)), cutoff=draw(st.sampled_from(["00:00", "09:30", "14:00", "23:59"])),
+        weekend=draw(st.sampled_from([["sat", "sun"], ["fri"], [], ["sun"]])),
+        closed_dates=[f"{d}/{d + timedelta(days=n)}" for d, n in closures],
+        transit=[{"countries": ["KR", "ID"], "days": list(draw(day_pairs))},
+                 {"countries": ["US"], "days": list(draw(day_pairs))}],
+    )
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(shop_rules(), moments, countries)
+def test_windows_are_ordered_and_land_on_business_days(s, ordered_at, country):
+    w = order_window(s, ordered_at, country, [Item()])
+    origin = BusinessCalendar.of(s["origin_country"], s["weekend"], s["closed_dates"])
+    assert w.ship_from <= w.ship_by
+    assert origin.is_business_day(w.ship_from) and origin.is_business_day(w.ship_by)
+    if w.deliver_to is not None:
+        destination = BusinessCalendar.of(country, ["sat", "sun"])
+        assert w.deliver_from <= w.deliver_to
+        assert destination.is_business_day(w.deliver_from) and destination.is_business_day(w.deliver_to)
+        assert w.deliver_from >= w.ship_from
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(shop_rules(), moments, st.timedeltas(timedelta(0), timedelta(days=20)), countries)
+def test_a_later_order_never_gets_an_earlier_date(s, ordered_at, later_by, country):
+    early = order_window(s, ordered_at, country, [Item()])
+    late = order_window(s, ordered_at + later_by, country, [Item()])
+    assert late.ship_from >= early.ship_from and late.ship_by >= early.ship_by
+    if early.deliver_to is not None:
+        assert late.deliver_from >= early.deliver_from and late.deliver_to >= early.deliver_to
