@@ -3,9 +3,10 @@ from shop_plugin.compliance.models import DataRequest
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import Base
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
-from shop_plugin.shops.models import Shop, ShopToken
+from shop_plugin.promises.models import OrderPromise
+from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
-    "Base", "DataRequest", "Dispute", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "Refund",
-    "Shop", "ShopToken", "WebhookEvent",
+    "Base", "DataRequest", "Dispute", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "OrderPromise",
+    "Refund", "Shop", "ShopSettings", "ShopToken", "WebhookEvent",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from shop_plugin.db import iso
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import events_for, fulfillments_for
+from shop_plugin.promises import service as promises
 from shop_plugin.shops.models import Shop
 
 
@@ -36,6 +37,7 @@ def order_json(s: Session, *, shop: Shop, order: Order) -> dict:
         "destination_country": order.destination_country,
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
+        "promise": promises.promise_json(promises.get(s, shop=shop, order_shopify_id=order.shopify_id)),
         "fulfillments": [
             {
                 "id": f.shopify_id,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_plugin.db import UTCDateTime, utcnow
@@ -15,6 +15,7 @@ class Shop(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(255), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA, from the Admin API at install
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -22,6 +23,17 @@ class Shop(Base):
     @property
     def is_installed(self) -> bool:
         return self.installed_at is not None and self.uninstalled_at is None
+
+
+class ShopSettings(Base):
+    """The merchant's settings document (shipping rules, policies, texts; later sections too)."""
+
+    __tablename__ = "shop_settings"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ShopToken(Base):

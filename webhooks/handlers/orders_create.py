@@ -1,9 +1,11 @@
-"""orders/create (and updated, cancelled, fulfilled, paid): the whole order, stored if it is newer than what we hold."""
+"""orders/create (and updated, cancelled, fulfilled, paid): store the order if newer; promise it once."""
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
+from shop_plugin.promises import service as promises
 from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
     orders.upsert_order(session(), shop=ctx.shop, payload=ctx.payload)
+    promises.promise_order(session(), shop=ctx.shop, payload=ctx.payload)
     ctx.order_id = int(ctx.payload["id"])

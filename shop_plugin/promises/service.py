@@ -1,0 +1,114 @@
+"""Promises for a shop: its settings, previews, and the promise stored on each new order."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop_plugin.db import insert_ignore, parse_time, utcnow
+from shop_plugin.db import iso as to_iso
+from shop_plugin.promises import settings as rules
+from shop_plugin.promises.models import OrderPromise
+from shop_plugin.promises.text import language, policy_blocks, promise_text
+from shop_plugin.promises.window import Item, Window, order_window
+from shop_plugin.shops.models import Shop, ShopSettings
+
+
+def _base(shop: Shop) -> dict:
+    base = rules.defaults()
+    base["timezone"] = shop.timezone or base["timezone"]
+    return base
+
+
+def get_settings(s: Session, *, shop: Shop) -> tuple[dict, int]:
+    """The shop's effective settings (saved document over defaults) and their version."""
+    row = s.get(ShopSettings, shop.id)
+    if row is None:
+        return _base(shop), 0
+    settings, _ = rules.validate(row.document, _base(shop))
+    return settings, row.version
+
+
+def save_settings(s: Session, *, shop: Shop, document) -> tuple[dict, dict]:
+    """Validate and store the whole document; on any error nothing is saved."""
+    settings, errors = rules.validate(document, _base(shop))
+    if errors:
+        return settings, errors
+    row = s.get(ShopSettings, shop.id, with_for_update=True)
+    if row is None:
+        s.add(ShopSettings(shop_id=shop.id, document=document, version=1, updated_at=utcnow()))
+    else:
+        row.document, row.version = document, row.version + 1
+    s.commit()
+    return settings, {}
+
+
+def describe(window: Window, settings: dict, locale: str | None, country: str | None) -> dict:
+    return {**window.as_json(), "text": promise_text(window, settings, locale),
+            "policies": policy_blocks(settings, locale, country)}
+
+
+def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
+    """What a customer would be promised for an order like `body` (see the API docs)."""
+    errors: dict = {}
+    if not isinstance(body, dict):
+        return None, {"": "request body must be a JSON object"}
+    if "settings" in body:
+        settings, settings_errors = rules.validate(body["settings"], _base(shop))
+        errors.update({f"settings.{k}".rstrip("."): v for k, v in settings_errors.items()})
+    else:
+        settings, _ = get_settings(s, shop=shop)
+    ordered_at = parse_time(body.get("ordered_at"))
+    if ordered_at is None or "T" not in str(body.get("ordered_at")):
+        errors["ordered_at"] = "must be an ISO-8601 date and time with offset"
+    country = body.get("country")
+    if not (isinstance(country, str) and rules.COUNTRY_RE.match(country)):
+        errors["country"] = "must be a two-letter ISO country code such as KR"
+    for key in ("vendors", "tags"):
+        if not (isinstance(body.get(key, []), list) and all(isinstance(v, str) for v in body.get(key, []))):
+            errors[key] = "must be a list of strings"
+    locale = body.get("locale", "en")
+    if not (isinstance(locale, str) and rules.LOCALE_RE.match(locale)):
+        errors["locale"] = "must be a locale code such as en, ko or id"
+    if errors:
+        return None, errors
+    items = [Item(vendor=v, tags=tuple(body.get("tags", []))) for v in body.get("vendors") or [None]]
+    return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
+
+
+def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
+    """Store the order's promise the first time we see the order; never recompute it later,
+    because it is what the customer was told. Product tags are not in order webhooks, so
+    supplier rules match orders by line-item vendor."""
+    created_at = parse_time(payload.get("created_at"))
+    if created_at is None or get(s, shop=shop, order_shopify_id=int(payload["id"])) is not None:
+        return
+    settings, version = get_settings(s, shop=shop)
+    country = (payload.get("shipping_address") or {}).get("country_code")
+    locale = payload.get("customer_locale")
+    items = [Item(vendor=li.get("vendor")) for li in payload.get("line_items") or []]
+    window = order_window(settings, created_at, country, items)
+    insert_ignore(s, OrderPromise.__table__, {
+        "shop_id": shop.id, "order_shopify_id": int(payload["id"]),
+        "ship_from": window.ship_from, "ship_by": window.ship_by,
+        "deliver_from": window.deliver_from, "deliver_to": window.deliver_to,
+        "adjustments": list(window.adjustments), "locale": language(locale, settings),
+        "text": promise_text(window, settings, locale), "policies": policy_blocks(settings, locale, country),
+        "settings_version": version, "computed_at": utcnow(),
+    }, ["shop_id", "order_shopify_id"])
+
+
+def get(s: Session, *, shop: Shop, order_shopify_id: int) -> OrderPromise | None:
+    """The promise stored for one order of this shop."""
+    return s.scalars(select(OrderPromise).where(
+        OrderPromise.shop_id == shop.id, OrderPromise.order_shopify_id == order_shopify_id)).one_or_none()
+
+
+def promise_json(promise: OrderPromise | None) -> dict | None:
+    if promise is None:
+        return None
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {"ship_by": iso(promise.ship_by), "ship_from": iso(promise.ship_from),
+            "deliver_from": iso(promise.deliver_from), "deliver_to": iso(promise.deliver_to),
+            "adjustments": promise.adjustments, "locale": promise.locale, "text": promise.text,
+            "policies": promise.policies,
+            "computed_at": to_iso(promise.computed_at)}
