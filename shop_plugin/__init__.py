@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     A missing or malformed setting stops start-up with a one-line message.
     """
     from shop_plugin import cli, config, jobs
+    from shop_plugin.effects import service as _effects  # noqa: F401 - registers after-commit enqueueing
     from shop_plugin.extensions import Database
     from shop_plugin.shopify import client
 

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from shop_plugin.compliance.models import DataRequest
+from shop_plugin.effects.models import Effect
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import Base
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
@@ -7,6 +8,6 @@ from shop_plugin.promises.models import OrderPromise
 from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
-    "Base", "DataRequest", "Dispute", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "OrderPromise",
+    "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "OrderPromise",
     "Refund", "Shop", "ShopSettings", "ShopToken", "WebhookEvent",
 ]

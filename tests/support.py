@@ -74,6 +74,10 @@ class FakeShopify:
         self.lock = threading.Lock()
         self.refresh_delay = 0.0
         self.issued = 0
+        self.graphql_replies: list[httpx.Response] = []  # served first, in order
+
+    def graphql_calls(self, operation: str) -> list[dict]:
+        return [body for path, body in self.calls if path.endswith("/graphql.json") and operation in body["query"]]
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -97,5 +101,11 @@ class FakeShopify:
                 "refresh_token_expires_in": 7776000,
             })
         if request.url.path.endswith("/graphql.json"):
+            if self.graphql_replies:
+                return self.graphql_replies.pop(0)
+            if "metafieldsSet" in body["query"]:
+                saved = [{"id": f"gid://shopify/Metafield/{i}", "key": m["key"]}
+                         for i, m in enumerate(body["variables"]["metafields"])]
+                return httpx.Response(200, json={"data": {"metafieldsSet": {"metafields": saved, "userErrors": []}}})
             return httpx.Response(200, json={"data": {"shop": {"id": "gid://shopify/Shop/1"}}})
         return httpx.Response(404)

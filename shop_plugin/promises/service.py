@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from shop_plugin.db import insert_ignore, parse_time, utcnow
 from shop_plugin.db import iso as to_iso
+from shop_plugin.effects import service as effects
 from shop_plugin.promises import settings as rules
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.text import language, policy_blocks, promise_text
@@ -87,7 +88,7 @@ def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
     locale = payload.get("customer_locale")
     items = [Item(vendor=li.get("vendor")) for li in payload.get("line_items") or []]
     window = order_window(settings, created_at, country, items)
-    insert_ignore(s, OrderPromise.__table__, {
+    promise_id = insert_ignore(s, OrderPromise.__table__, {
         "shop_id": shop.id, "order_shopify_id": int(payload["id"]),
         "ship_from": window.ship_from, "ship_by": window.ship_by,
         "deliver_from": window.deliver_from, "deliver_to": window.deliver_to,
@@ -95,6 +96,9 @@ def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
         "text": promise_text(window, settings, locale), "policies": policy_blocks(settings, locale, country),
         "settings_version": version, "computed_at": utcnow(),
     }, ["shop_id", "order_shopify_id"])
+    if promise_id is not None:
+        effects.schedule(s, shop=shop, kind="promise_metafields", key=str(payload["id"]),
+                         payload={"order_id": int(payload["id"]), "order_gid": payload.get("admin_graphql_api_id")})
 
 
 def get(s: Session, *, shop: Shop, order_shopify_id: int) -> OrderPromise | None:

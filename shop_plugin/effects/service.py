@@ -1,0 +1,99 @@
+"""Schedule effects inside a transaction; run them after it commits; retry until done or dead.
+
+An executor is `fn(shop, payload) -> dict` (the result kept on the row). It raises
+`RetryLater` for a temporary refusal (throttling) and `EffectRejected` when retrying is
+pointless (e.g. Shopify's userErrors); any other exception is retried with backoff.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.utils import import_string
+
+from shop_plugin import work
+from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.effects.models import DONE, PENDING, Effect
+from shop_plugin.extensions import session
+from shop_plugin.shops.models import Shop
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+EXECUTORS = {
+    "promise_metafields": "shop_plugin.promises.metafields:write",
+}
+_AFTER_COMMIT = "effects_to_enqueue"
+
+
+class RetryLater(Exception):
+    def __init__(self, message: str, after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.after = after
+
+
+class EffectRejected(Exception):
+    """The other side refused for good; a person has to look."""
+
+
+def schedule(s: Session, *, shop: Shop, kind: str, key: str, payload: dict) -> int | None:
+    """Record the effect once per (shop, kind, key); it runs after this transaction commits."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"unknown effect kind {kind!r}")
+    effect_id = insert_ignore(s, Effect.__table__, {
+        "shop_id": shop.id, "kind": kind, "key": key, "payload": payload, "status": PENDING, "attempts": 0,
+        "created_at": utcnow(), "next_attempt_at": utcnow() + timedelta(minutes=1),
+    }, ["shop_id", "kind", "key"])
+    if effect_id is not None:
+        s.info.setdefault(_AFTER_COMMIT, []).append(effect_id)
+    return effect_id
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(s: Session) -> None:
+    from shop_plugin import jobs
+
+    for effect_id in s.info.pop(_AFTER_COMMIT, []):
+        try:
+            jobs.enqueue(run, effect_id)
+        except Exception:  # noqa: BLE001 - the sweeper enqueues it later
+            log.exception("could not enqueue effect %s; the sweeper will", effect_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(s: Session) -> None:
+    s.info.pop(_AFTER_COMMIT, None)
+
+
+def run(effect_id: int) -> str | None:
+    """Job: carry out one effect. Safe to run any number of times: done effects stay done."""
+    s = session()
+    if not work.claim(s, Effect, effect_id, PENDING):
+        return None
+    effect = s.get(Effect, effect_id, populate_existing=True)
+    shop = s.get(Shop, effect.shop_id)
+    try:
+        result = import_string(EXECUTORS[effect.kind].replace(":", "."))(shop, effect.payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the effect
+        s.rollback()
+        effect = s.get(Effect, effect_id, populate_existing=True)
+        work.fail(effect, exc, max_attempts=MAX_ATTEMPTS, permanent=isinstance(exc, EffectRejected),
+                  retry_after=getattr(exc, "after", None))
+        s.commit()
+        log.warning("effect %s (%s) %s: %s", effect_id, effect.kind, effect.status, effect.error)
+        return effect.status
+    work.finish(effect, DONE)
+    effect.result, effect.done_at = result, utcnow()
+    s.commit()
+    return DONE
+
+
+def sweep(limit: int = 500) -> int:
+    """Enqueue effects that are due: never run, due for a retry, or abandoned by a worker."""
+    from shop_plugin import jobs
+
+    ids = work.due_ids(session(), Effect, PENDING, limit)
+    for effect_id in ids:
+        jobs.enqueue(run, effect_id)
+    return len(ids)
