@@ -109,3 +109,22 @@ class FakeShopify:
                 return httpx.Response(200, json={"data": {"metafieldsSet": {"metafields": saved, "userErrors": []}}})
             return httpx.Response(200, json={"data": {"shop": {"id": "gid://shopify/Shop/1"}}})
         return httpx.Response(404)
+
+
+def proxy_query(params: dict, secret: str = SECRET, shop: str = SHOP) -> str:
+    """An app proxy query string signed as Shopify signs it: sorted k=v pairs, joined, hex HMAC."""
+    from urllib.parse import urlencode
+
+    signed = {"shop": shop, "logged_in_customer_id": "", "path_prefix": "/apps/shippromise",
+              "timestamp": str(int(time.time())), **params}
+    message = "".join(sorted(f"{k}={v}" for k, v in signed.items()))
+    signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return urlencode({**signed, "signature": signature})
+
+
+def extension_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60) -> str:
+    """A checkout / customer-account UI extension session token (not exchangeable)."""
+    now = int(time.time())
+    claims = {"dest": shop, "aud": API_KEY, "exp": now + ttl, "nbf": now - 5, "iat": now - 5,
+              "jti": str(uuid.uuid4()), "sub": "gid://shopify/Customer/1"}
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,58 @@
+"""Storefront endpoints: checkout / order-status extensions and the product page's app proxy."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from shop_plugin.extensions import session
+from shop_plugin.promises import storefront
+from shop_plugin.shopify.adapters import shopify_req, shopify_response
+from shop_plugin.shopify.client import shop_domain, shopify
+from shop_plugin.shops import service as shops
+
+bp = Blueprint("storefront", __name__)
+CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip() for v in (value or "").split(",") if v.strip()}))[:20]
+
+
+@bp.route("/api/checkout/promise", methods=["GET", "OPTIONS"])
+def checkout_promise():
+    """Thank-you (checkout UI extension) and order status (customer account UI extension)."""
+    req = shopify_req(request)
+    if request.args.get("surface") == "order-status":
+        result = shopify().verify_customer_account_ui_ext_req(req)
+    else:
+        result = shopify().verify_checkout_ui_ext_req(req)
+    if not result.ok or request.method == "OPTIONS":
+        response = shopify_response(result)
+        response.headers.update(CORS)
+        return response
+    order_id = request.args.get("order_id", "").rsplit("/", 1)[-1]
+    if not order_id.isdigit():
+        return jsonify(errors={"order_id": "must be a Shopify order id"}), 422, CORS
+    shop = shops.get(domain=shop_domain(result.shop))
+    if shop is None:
+        return jsonify(errors={"shop": "not installed"}), 404, CORS
+    body = storefront.for_order(
+        session(), shop=shop, order_id=int(order_id),
+        locale=storefront.clean_locale(request.args.get("locale"), fallback=None),
+        country=storefront.clean_country(request.args.get("country")))
+    return jsonify(body), 200, CORS
+
+
+@bp.get("/proxy/promise")
+def proxy_promise():
+    """Product page, before purchase, through the app proxy (query string signed by Shopify)."""
+    result = shopify().verify_app_proxy_req(shopify_req(request))
+    if not result.ok:
+        return shopify_response(result)
+    shop = shops.get(domain=shop_domain(result.shop))
+    if shop is None:
+        return jsonify(errors={"shop": "not installed"}), 404
+    body = storefront.for_now(
+        session(), shop=shop, vendors=_split(request.args.get("vendor")), tags=_split(request.args.get("tags")),
+        country=storefront.clean_country(request.args.get("country")),
+        locale=storefront.clean_locale(request.args.get("locale")))
+    return jsonify(body), 200, {"Cache-Control": "private, max-age=300"}

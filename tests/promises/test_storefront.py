@@ -1,0 +1,108 @@
+"""The promise where customers look: thank-you / order-status extensions and the app proxy."""
+from __future__ import annotations
+
+from tests.support import OTHER_SHOP, bearer, extension_token, fixture, proxy_query, session_token, signed_webhook
+
+ORDER = dict(fixture("orders_create.rest_fixture.json"), created_at="2026-11-24T10:00:00+09:00", customer_locale="ko")
+RULES = {"timezone": "Asia/Seoul", "transit": [{"countries": ["KR"], "days": [2, 4]}],
+         "suppliers": [{"vendor": "Slow Co", "processing_days": [10, 12]}, {"tag": "made-to-order",
+                                                                           "processing_days": [15, 20]}],
+         "policies": {"refund": {"en": "Full refunds.", "ko": "전액 환불."},
+                      "customs": {"countries": ["KR"], "text": {"en": "<b>Duties</b> may apply."}}}}
+
+
+def install(client, shop="alpha-store.myshopify.com"):
+    assert client.get(f"/?shop={shop}&embedded=1&id_token={session_token(shop)}").status_code == 200
+    client.put("/api/settings", json=RULES, headers=bearer(shop))
+
+
+def checkout(client, query: str, token: str | None = None, surface: str = ""):
+    headers = {"Authorization": f"Bearer {token or extension_token()}", "Origin": "https://extensions.shopifycdn.com"}
+    return client.get(f"/api/checkout/promise?{query}{surface}", headers=headers)
+
+
+def test_the_thank_you_page_gets_the_stored_promise(client):
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    response = checkout(client, f"order_id=gid://shopify/Order/{ORDER['id']}")
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    body = response.json
+    assert body["provisional"] is False and body["locale"] == "ko" and "발송" in body["text"]
+    assert body["ship_by"] == client.get(f"/api/orders/{ORDER['id']}", headers=bearer()).json["promise"]["ship_by"]
+
+
+def test_before_the_webhook_arrives_the_page_gets_a_provisional_window(client):
+    install(client)
+    body = checkout(client, "order_id=424242&country=KR&locale=id").json
+    assert body["provisional"] is True and "Dikirim" in body["text"] and body["deliver_to"]
+
+
+def test_the_order_status_page_is_verified_as_a_customer_account_extension(client):
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    body = checkout(client, f"order_id={ORDER['id']}&locale=en", surface="&surface=order-status").json
+    assert {"kind": "refund", "text": "Full refunds."} in body["policies"]
+
+
+def test_the_preflight_answers_cors(client):
+    response = client.options("/api/checkout/promise?order_id=1",
+                              headers={"Origin": "https://extensions.shopifycdn.com"})
+    assert response.status_code == 204
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_extension_requests_need_a_valid_token(client):
+    install(client)
+    assert checkout(client, "order_id=1", token="garbage").status_code == 401
+    assert checkout(client, "order_id=1", token=extension_token(secret="x" * 40)).status_code == 401
+    assert checkout(client, "order_id=1", token=extension_token(ttl=-120)).status_code == 401
+    assert checkout(client, "order_id=nope").status_code == 422
+
+
+def test_a_shop_never_reads_another_shops_order_promise(client):
+    install(client)
+    install(client, OTHER_SHOP)
+    signed_webhook(client, "orders/create", ORDER)
+    other = checkout(client, f"order_id={ORDER['id']}&country=KR", token=extension_token(OTHER_SHOP)).json
+    assert other["provisional"] is True
+
+
+def test_the_product_page_gets_a_window_for_an_order_placed_now(client):
+    install(client)
+    body = client.get("/proxy/promise?" + proxy_query({"product_id": "1", "country": "KR", "locale": "ko"})).json
+    assert body["ship_by"] and body["deliver_to"] and "발송" in body["text"] and body["locale"] == "ko"
+    slow = client.get("/proxy/promise?" + proxy_query({"country": "KR", "vendor": "Slow Co"})).json
+    made = client.get("/proxy/promise?" + proxy_query({"country": "KR", "tags": "sale,made-to-order"})).json
+    assert slow["ship_by"] > body["ship_by"] and made["ship_by"] > slow["ship_by"]
+
+
+def test_the_proxy_rejects_unsigned_or_tampered_requests(client):
+    install(client)
+    query = proxy_query({"country": "KR"})
+    assert client.get("/proxy/promise?" + query.replace("country=KR", "country=US")).status_code == 401
+    assert client.get("/proxy/promise?country=KR&shop=alpha-store.myshopify.com").status_code in (400, 401)
+    assert client.get("/proxy/promise?" + proxy_query({"country": "KR"}, secret="y" * 40)).status_code == 401
+
+
+def test_the_proxy_answers_from_cache_after_the_first_request(client, monkeypatch):
+    install(client)
+    from shop_plugin.promises import storefront
+
+    first = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    monkeypatch.setattr(storefront, "order_window", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json == first
+
+
+def test_a_settings_change_is_seen_by_the_proxy_at_once(client):
+    install(client)
+    before = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    client.put("/api/settings", json={**RULES, "processing_days": [30, 40]}, headers=bearer())
+    after = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    assert after["ship_by"] > before["ship_by"]
+
+
+def test_merchant_text_reaches_customers_as_data_not_markup(client):
+    install(client)
+    body = client.get("/proxy/promise?" + proxy_query({"country": "KR", "locale": "en"})).json
+    customs = [p for p in body["policies"] if p["kind"] == "customs"]
+    assert customs == [{"kind": "customs", "text": "<b>Duties</b> may apply."}]  # JSON; the block sets textContent
