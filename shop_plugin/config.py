@@ -86,6 +86,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         if not relaxed:
             raise ConfigError("SHOPIFY_API_ORIGIN_OVERRIDE is for development and test only")
         _check_url("SHOPIFY_API_ORIGIN_OVERRIDE", override)
+    mail_domain = urlparse(env["SHOPIFY_APP_URL"]).hostname or "localhost"
     return {
         "APP_ENV": app_env,
         "TESTING": app_env == "test",
@@ -101,6 +102,8 @@ def load(env: dict[str, str] | None = None) -> dict:
         "RQ_QUEUE": env.get("RQ_QUEUE") or "shippromise",
         "TOKEN_ENCRYPTION_KEY": env["TOKEN_ENCRYPTION_KEY"],
         "SMTP_URL": env.get("SMTP_URL") or ("smtp://127.0.0.1:1025" if relaxed else None),
+        "MAIL_FROM": env.get("MAIL_FROM") or f"notifications@{mail_domain}",
+        "MAIL_DOMAIN": mail_domain,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
         "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),

@@ -144,3 +144,33 @@ def redis_env():
     name = f"shippromise-test-{uuid.uuid4().hex[:12]}"
     yield {"REDIS_URL": REDIS_URL, "RQ_QUEUE": name}
     Queue(name, connection=conn).delete(delete_jobs=True)
+
+
+class SmtpSink:
+    """Collects what a real SMTP server (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port; yields (SMTP_URL, sink)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", sink
+    controller.stop()

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 EXECUTORS = {
     "promise_metafields": "shop_plugin.promises.metafields:write",
+    "promise_email": "shop_plugin.promises.email:send",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 

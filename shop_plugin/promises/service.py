@@ -96,9 +96,13 @@ def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
         "text": promise_text(window, settings, locale), "policies": policy_blocks(settings, locale, country),
         "settings_version": version, "computed_at": utcnow(),
     }, ["shop_id", "order_shopify_id"])
-    if promise_id is not None:
-        effects.schedule(s, shop=shop, kind="promise_metafields", key=str(payload["id"]),
-                         payload={"order_id": int(payload["id"]), "order_gid": payload.get("admin_graphql_api_id")})
+    if promise_id is None:
+        return
+    effects.schedule(s, shop=shop, kind="promise_metafields", key=str(payload["id"]),
+                     payload={"order_id": int(payload["id"]), "order_gid": payload.get("admin_graphql_api_id")})
+    if settings["email"].get("enabled") and payload.get("email"):
+        effects.schedule(s, shop=shop, kind="promise_email", key=str(payload["id"]),
+                         payload={"order_id": int(payload["id"])})
 
 
 def get(s: Session, *, shop: Shop, order_shopify_id: int) -> OrderPromise | None:

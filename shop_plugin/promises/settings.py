@@ -29,7 +29,9 @@ DEFAULTS: dict = {
     "suppliers": [],
     "policies": {"returns_days": 30, "refund": {}, "customs": {"countries": [], "text": {}}, "support": {}},
     "texts": {},
+    "email": {"enabled": False, "from_name": None, "reply_to": None},
 }
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
 def defaults() -> dict:
@@ -148,7 +150,21 @@ CHECKS = {
     "suppliers": _suppliers,
     "policies": _policies,
     "texts": lambda e, p, v: _templates(e, p, v),
+    "email": lambda e, p, v: _email(e, p, v),
 }
+
+
+def _email(errors: Errors, path: str, value) -> None:
+    if not errors.check(isinstance(value, dict) and set(value) <= {"enabled", "from_name", "reply_to"}, path,
+                        "must be {\"enabled\": true|false, \"from_name\"?, \"reply_to\"?}"):
+        return
+    errors.check(isinstance(value.get("enabled", False), bool), f"{path}.enabled", "must be true or false")
+    name = value.get("from_name")
+    errors.check(name is None or (isinstance(name, str) and 0 < len(name) <= 100 and "\n" not in name),
+                 f"{path}.from_name", "must be a name up to 100 characters")
+    reply = value.get("reply_to")
+    errors.check(reply is None or (isinstance(reply, str) and bool(EMAIL_RE.match(reply))), f"{path}.reply_to",
+                 "must be an email address")
 
 
 def _templates(errors: Errors, path: str, value) -> None:
