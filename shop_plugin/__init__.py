@@ -42,12 +42,14 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.admin.views import bp as admin
     from shop_plugin.events.views import bp as events
     from shop_plugin.health import bp as health
+    from shop_plugin.helpdesk.views import bp as helpdesk
+    from shop_plugin.notify.views import bp as notify
     from shop_plugin.orders.views import bp as orders
     from shop_plugin.promises.storefront_views import bp as storefront
     from shop_plugin.promises.views import bp as promises
     from webhooks.receiver import bp as webhooks
 
-    for bp in (admin, events, health, orders, promises, storefront, webhooks):
+    for bp in (admin, events, health, helpdesk, notify, orders, promises, storefront, webhooks):
         app.register_blueprint(bp)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop_plugin import ROOT
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
+delays_cli = AppGroup("delays", help="Delay detection.")
 events_cli = AppGroup("events", help="Inspect and re-run webhook events.")
 
 
@@ -83,6 +84,21 @@ def events_sweep() -> None:
     click.echo(f"enqueued {sweep()} event(s)")
 
 
+@delays_cli.command("scan")
+@click.option("--now", "now_text", default=None, help="ISO-8601 time to scan as of (default: now)")
+def delays_scan(now_text: str | None) -> None:
+    """Check every due order once, for all shops."""
+    from shop_plugin.db import parse_time
+    from shop_plugin.delays.service import scan
+    from shop_plugin.extensions import session
+
+    now = parse_time(now_text) if now_text else None
+    if now_text and now is None:
+        raise click.BadParameter("must be ISO-8601, e.g. 2027-02-20T09:00:00+09:00", param_hint="--now")
+    result = scan(session(), now=now)
+    click.echo(f"checked {result['checked']} order(s), {result['breaches']} breach(es) hold")
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
@@ -113,5 +129,5 @@ def scheduler() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (db_cli, events_cli, worker, scheduler):
+    for cmd in (db_cli, delays_cli, events_cli, worker, scheduler):
         app.cli.add_command(cmd)

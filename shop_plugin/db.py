@@ -49,14 +49,14 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _insert(session: Session, table: Table) -> Insert:
+def dialect_insert(session: Session, table: Table) -> Insert:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def insert_ignore(session: Session, table: Table, values: dict, keys: list[str]) -> int | None:
     """Insert a row unless one with the same keys exists; the new id, or None if it existed."""
-    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
     return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
 
 
@@ -68,7 +68,7 @@ def upsert_newer(
     Returns the row id when this write won, None when a newer state was already stored.
     One statement, so two workers racing on the same row cannot both insert or regress it.
     """
-    stmt = _insert(session, table).values(**values)
+    stmt = dialect_insert(session, table).values(**values)
     stored, incoming = table.c[version], stmt.excluded[version]
     stmt = stmt.on_conflict_do_update(
         index_elements=keys,

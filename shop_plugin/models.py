@@ -1,13 +1,17 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from shop_plugin.compliance.models import DataRequest
+from shop_plugin.delays.models import OrderCheck
 from shop_plugin.effects.models import Effect
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import Base
+from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.notify.models import Notice, OptOut
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
-    "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Order", "OrderPromise",
-    "Refund", "Shop", "ShopSettings", "ShopToken", "WebhookEvent",
+    "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
+    "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "Shop", "ShopSettings", "ShopToken", "Ticket",
+    "TicketEntry", "WebhookEvent",
 ]

@@ -24,6 +24,7 @@ MAX_ATTEMPTS = 8
 EXECUTORS = {
     "promise_metafields": "shop_plugin.promises.metafields:write",
     "promise_email": "shop_plugin.promises.email:send",
+    "delay_notice": "shop_plugin.notify.notices:send",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 

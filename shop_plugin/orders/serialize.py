@@ -7,6 +7,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import iso
+from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import events_for, fulfillments_for
 from shop_plugin.promises import service as promises
@@ -38,6 +39,7 @@ def order_json(s: Session, *, shop: Shop, order: Order) -> dict:
         "created_at": iso(order.created_at),
         "updated_at": iso(order.updated_at),
         "promise": promises.promise_json(promises.get(s, shop=shop, order_shopify_id=order.shopify_id)),
+        "notices": notices.for_order(s, shop=shop, order_id=order.shopify_id),
         "fulfillments": [
             {
                 "id": f.shopify_id,

@@ -12,6 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shop_plugin.promises.calendar import WEEKDAYS
+from shop_plugin.validation import Errors
 
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -30,19 +31,15 @@ DEFAULTS: dict = {
     "policies": {"returns_days": 30, "refund": {}, "customs": {"countries": [], "text": {}}, "support": {}},
     "texts": {},
     "email": {"enabled": False, "from_name": None, "reply_to": None},
+    "delay_rules": {},
+    "support_hours": {},
+    "sla": {},
 }
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
 def defaults() -> dict:
     return copy.deepcopy(DEFAULTS)
-
-
-class Errors(dict):
-    def check(self, ok: bool, path: str, message: str) -> bool:
-        if not ok:
-            self.setdefault(path, message)
-        return ok
 
 
 def _days(errors: Errors, path: str, value) -> None:
@@ -151,6 +148,9 @@ CHECKS = {
     "policies": _policies,
     "texts": lambda e, p, v: _templates(e, p, v),
     "email": lambda e, p, v: _email(e, p, v),
+    "delay_rules": lambda e, p, v: check_rules(e, p, v),
+    "support_hours": lambda e, p, v: check_support_hours(e, p, v),
+    "sla": lambda e, p, v: check_sla(e, p, v),
 }
 
 
@@ -194,3 +194,7 @@ def validate(document, base: dict | None = None) -> tuple[dict, dict]:
         CHECKS[key](errors, key, value)
         settings[key] = value
     return settings, dict(errors)
+
+
+from shop_plugin.delays.rules import check_rules  # noqa: E402 - sections owned by later domains
+from shop_plugin.helpdesk.sla import check_sla, check_support_hours  # noqa: E402

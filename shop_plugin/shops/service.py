@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.delays.models import OrderCheck
 from shop_plugin.extensions import session
 from shop_plugin.shops.models import Shop, ShopToken
 
@@ -39,6 +40,7 @@ def uninstall(*, shop: Shop, triggered_at: datetime | None) -> bool:
         return False
     shop.uninstalled_at = utcnow()
     session().query(ShopToken).filter_by(shop_id=shop.id).delete()
+    session().execute(update(OrderCheck).where(OrderCheck.shop_id == shop.id).values(next_check_at=None))
     return True
 
 

@@ -1,4 +1,5 @@
 """fulfillments/create and update: a fulfilment with its tracking, newest state wins."""
+from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
 from webhooks.context import HandlerContext
@@ -7,3 +8,5 @@ from webhooks.context import HandlerContext
 def handle(ctx: HandlerContext) -> None:
     orders.upsert_fulfillment(session(), shop=ctx.shop, payload=ctx.payload)
     ctx.order_id = int(ctx.payload["order_id"])
+    if ctx.order_id:
+        delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)

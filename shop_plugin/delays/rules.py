@@ -1,0 +1,123 @@
+"""The delay rules, as pure functions of an order's state, its promise and the time.
+
+`evaluate` answers which reasons hold now and when the order next needs a look, so the
+scan only visits orders that are due.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from shop_plugin.validation import Errors
+
+REASONS = ("late_dispatch", "no_tracking", "not_picked_up", "stalled", "delivery_exception", "past_promise",
+           "likely_lost")
+DEFAULT_RULES = {
+    "late_dispatch": {"enabled": True},
+    "no_tracking": {"enabled": True, "days": 2},
+    "not_picked_up": {"enabled": True, "days": 4},
+    "stalled": {"enabled": True, "days": 7},
+    "delivery_exception": {"enabled": True},
+    "past_promise": {"enabled": True},
+    "likely_lost": {"enabled": True, "days": 14},
+}
+MOVING = {"carrier_picked_up", "picked_up", "in_transit", "out_for_delivery", "attempted_delivery",
+          "ready_for_pickup", "delivered", "delayed", "failure"}
+EXCEPTIONS = {"failure", "attempted_delivery", "delayed"}
+
+
+@dataclass(frozen=True)
+class Shipment:
+    created_at: datetime
+    tracked: bool
+    events: tuple[tuple[str, datetime], ...] = ()  # (status, happened_at), oldest first
+    delivered: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the rules need to know about one order."""
+
+    cancelled: bool
+    refunded: bool
+    shipments: tuple[Shipment, ...]
+    ship_by: date | None
+    deliver_to: date | None
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.shipments) and all(s.delivered for s in self.shipments)
+
+
+@dataclass
+class Verdict:
+    reasons: dict[str, str] = field(default_factory=dict)  # reason → what was detected
+    next_check_at: datetime | None = None
+    closed_state: str | None = None  # delivered | cancelled | refunded: the order leaves the scan
+
+    def due(self, when: datetime, now: datetime) -> None:
+        if when > now and (self.next_check_at is None or when < self.next_check_at):
+            self.next_check_at = when
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tz)
+
+
+def evaluate(snap: Snapshot, rules: dict, tz: ZoneInfo, now: datetime) -> Verdict:
+    verdict = Verdict()
+    for state in ("cancelled", "refunded", "delivered"):
+        if getattr(snap, state):
+            verdict.closed_state = state
+            return verdict
+    on = {r for r in REASONS if rules.get(r, DEFAULT_RULES[r]).get("enabled", True)}
+    days = {r: timedelta(days=rules.get(r, DEFAULT_RULES[r]).get("days", DEFAULT_RULES[r].get("days", 0)))
+            for r in REASONS}
+
+    def check(reason: str, since: datetime, detail: str) -> None:
+        if reason not in on:
+            return
+        if now >= since:
+            verdict.reasons.setdefault(reason, detail)
+        else:
+            verdict.due(since, now)
+
+    if not snap.shipments and snap.ship_by:
+        check("late_dispatch", end_of_day(snap.ship_by, tz), f"not dispatched by the end of {snap.ship_by}")
+    for n, shipment in enumerate(snap.shipments, 1):
+        moving = [at for status, at in shipment.events if status in MOVING]
+        if not shipment.tracked:
+            check("no_tracking", shipment.created_at + days["no_tracking"],
+                  f"fulfilment {n} has no tracking number {days['no_tracking'].days} days after dispatch")
+        elif not moving:
+            check("not_picked_up", shipment.created_at + days["not_picked_up"],
+                  f"fulfilment {n}: no carrier pickup {days['not_picked_up'].days} days after the label")
+        if moving and not shipment.delivered:
+            last = max(at for _, at in shipment.events)
+            check("stalled", last + days["stalled"],
+                  f"fulfilment {n}: no carrier update for {days['stalled'].days} days")
+        if shipment.events and shipment.events[-1][0] in EXCEPTIONS and not shipment.delivered:
+            status, at = shipment.events[-1]
+            check("delivery_exception", at, f"fulfilment {n}: carrier reported {status} at {at.isoformat()}")
+    if snap.deliver_to:
+        check("past_promise", end_of_day(snap.deliver_to, tz), f"not delivered by the end of {snap.deliver_to}")
+        check("likely_lost", end_of_day(snap.deliver_to, tz) + days["likely_lost"],
+              f"not delivered {days['likely_lost'].days} days after {snap.deliver_to}")
+    return verdict
+
+
+def check_rules(errors: Errors, path: str, value) -> None:
+    """Validate the `delay_rules` settings section."""
+    if not errors.check(isinstance(value, dict) and set(value) <= set(REASONS), path,
+                        f"must map rule names ({', '.join(REASONS)}) to settings"):
+        return
+    for reason, rule in value.items():
+        at = f"{path}.{reason}"
+        allowed = {"enabled", "days"} if "days" in DEFAULT_RULES[reason] else {"enabled"}
+        if not errors.check(isinstance(rule, dict) and set(rule) <= allowed, at,
+                            f"must be an object with {' and '.join(sorted(allowed))}"):
+            continue
+        errors.check(isinstance(rule.get("enabled", True), bool), f"{at}.enabled", "must be true or false")
+        if "days" in rule:
+            errors.check(type(rule["days"]) is int and 1 <= rule["days"] <= 90, f"{at}.days", "must be 1 to 90 days")

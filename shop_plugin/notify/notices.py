@@ -1,0 +1,140 @@
+"""Delay notices: scheduled with the ticket, sent by email once per order and reason."""
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop_plugin.db import insert_ignore, iso, utcnow
+from shop_plugin.effects import service as effects
+from shop_plugin.effects.models import Effect
+from shop_plugin.extensions import session
+from shop_plugin.notify import mailer, wording
+from shop_plugin.notify.models import Notice, OptOut
+from shop_plugin.orders.models import Order
+from shop_plugin.promises import service as promises
+from shop_plugin.promises.calendar import BusinessCalendar
+from shop_plugin.promises.text import babel_locale, fill, language
+from shop_plugin.promises.window import transit_days
+from shop_plugin.shops.models import Shop
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notice-unsubscribe")
+
+
+def unsubscribe_token(shop: Shop, email: str) -> str:
+    return _serializer().dumps({"s": shop.id, "e": email.lower()})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return (data["s"], data["e"]) if isinstance(data, dict) and {"s", "e"} <= set(data) else None
+
+
+def schedule(s: Session, *, shop: Shop, order: Order, reason: str) -> None:
+    """At most one notice per order and reason, recorded now and sent after commit."""
+    if reason not in wording.NOTICE_REASONS or not order.email:
+        return
+    settings, _ = promises.get_settings(s, shop=shop)
+    created = insert_ignore(s, Notice.__table__, {
+        "shop_id": shop.id, "order_shopify_id": order.shopify_id, "reason": reason,
+        "locale": language(order.customer_locale, settings), "status": "pending", "created_at": utcnow(),
+    }, ["shop_id", "order_shopify_id", "reason"])
+    if created is not None:
+        effects.schedule(s, shop=shop, kind="delay_notice", key=f"{order.shopify_id}:{reason}",
+                         payload={"order_id": order.shopify_id, "reason": reason})
+
+
+def _estimate(settings: dict, order: Order, shipped: bool, locale: str | None) -> str:
+    """A fresh, honest range from today: remaining processing (if not shipped) plus transit."""
+    from babel.dates import format_interval
+
+    days = transit_days(settings, order.destination_country) or [7, 15]
+    low, high = days[0], days[1] + (0 if shipped else settings["processing_days"][1])
+    calendar = BusinessCalendar.of(order.destination_country)
+    today, skipped = date.today(), []
+    start = calendar.add_business_days(today, max(low, 1), skipped)
+    end = calendar.add_business_days(today, max(high, low, 1), skipped)
+    return format_interval(start, end, "yMMMd", locale=babel_locale(locale))
+
+
+def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMessage:
+    settings, _ = promises.get_settings(session(), shop=shop)
+    promise = promises.get(session(), shop=shop, order_shopify_id=order.shopify_id)
+    lang = notice.locale if notice.locale in wording.SUBJECT else "en"
+    merchant = settings.get("texts", {}).get(lang, {})
+    values = {"order": order.name or "", "ship_by": str(promise.ship_by) if promise else "",
+              "deliver_to": str(promise.deliver_to or "") if promise else "",
+              "estimate": _estimate(settings, order, shipped, order.customer_locale)}
+    context = {
+        "lang": lang,
+        "happened": fill(merchant.get(f"notice_{notice.reason}") or wording.HAPPENED[lang][notice.reason], values),
+        "doing": wording.DOING[lang][notice.reason],
+        "estimate": fill(wording.ESTIMATE[lang], values), "reply": wording.REPLY[lang],
+        "unsubscribe_text": wording.UNSUBSCRIBE[lang],
+        "unsubscribe_url": f"{current_app.config['SHOPIFY_APP_URL']}/n/unsubscribe/"
+                           f"{unsubscribe_token(shop, order.email)}",
+        "store": settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"),
+        "order": order,
+    }
+    message = EmailMessage()
+    message["Subject"] = fill(wording.SUBJECT[lang], values)
+    message["From"] = formataddr((context["store"], current_app.config["MAIL_FROM"]))
+    message["To"] = order.email
+    if settings["email"].get("reply_to"):
+        message["Reply-To"] = settings["email"]["reply_to"]
+    message["Message-ID"] = f"<notice.{notice.id}.{shop.id}@{current_app.config['MAIL_DOMAIN']}>"
+    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message.set_content(render_template("emails/delay_notice.txt", **context))
+    message.add_alternative(render_template("emails/delay_notice.html", **context), subtype="html")
+    return message
+
+
+def send(shop: Shop, payload: dict) -> dict:
+    """Effect executor. Checks again at send time: no notice after delivery, cancellation or opt-out."""
+    from shop_plugin.delays.service import order_closed, shipped
+
+    s = session()
+    notice = s.scalars(select(Notice).where(Notice.shop_id == shop.id, Notice.order_shopify_id ==
+                                            payload["order_id"], Notice.reason == payload["reason"])).one()
+    order = s.scalars(select(Order).where(Order.shop_id == shop.id,
+                                          Order.shopify_id == payload["order_id"])).one_or_none()
+    skip = ("order gone" if order is None else "order closed" if order_closed(s, shop=shop, order=order)
+            else "no email" if not order.email else "opted out" if s.scalar(select(OptOut.id).where(
+                OptOut.shop_id == shop.id, OptOut.email == order.email.lower())) else None)
+    if skip:
+        notice.status, notice.detail = "skipped", skip
+        return {"skipped": skip}
+    message_id = mailer.send(compose(shop, order, notice, shipped(s, shop=shop, order=order)))
+    notice.status, notice.sent_at, notice.detail = "sent", utcnow(), None
+    return {"message_id": message_id}
+
+
+def opt_out(s: Session, *, shop_id: int, email: str) -> None:
+    insert_ignore(s, OptOut.__table__, {"shop_id": shop_id, "email": email, "created_at": utcnow()},
+                  ["shop_id", "email"])
+    s.commit()
+
+
+def for_order(s: Session, *, shop: Shop, order_id: int) -> list[dict]:
+    """The order's notices; a pending one whose send keeps failing shows as retrying or failed."""
+    rows = s.scalars(select(Notice).where(Notice.shop_id == shop.id, Notice.order_shopify_id == order_id)
+                     .order_by(Notice.id)).all()
+    sends = dict(s.execute(select(Effect.key, Effect.status).where(
+        Effect.shop_id == shop.id, Effect.kind == "delay_notice",
+        Effect.key.in_([f"{order_id}:{n.reason}" for n in rows]))).all())
+    shown = {"failed": "retrying", "dead": "failed"}
+    return [{"reason": n.reason, "sent_at": iso(n.sent_at), "locale": n.locale,
+             "status": shown.get(sends.get(f"{order_id}:{n.reason}"), n.status) if n.status == "pending"
+             else n.status} for n in rows]
+
+

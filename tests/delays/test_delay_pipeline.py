@@ -1,0 +1,199 @@
+"""Orders that slip become one ticket and one honest notice, on time; nothing happens twice."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from shop_plugin.delays import service as delays
+from shop_plugin.extensions import session
+from shop_plugin.helpdesk.models import Ticket
+from shop_plugin.notify import notices
+from shop_plugin.shops import service as shops
+from tests.support import OTHER_SHOP, SHOP, bearer, fixture, session_token, signed_webhook
+
+RULES = {"timezone": "Asia/Seoul", "origin_country": "KR", "processing_days": [1, 2],
+         "transit": [{"countries": ["KR"], "days": [2, 3]}],
+         "email": {"enabled": False, "reply_to": "help@shop.test"}}
+SEOUL = ZoneInfo("Asia/Seoul")
+CREATED = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+
+
+def order_payload(order_id: int = 5001, **changes) -> dict:
+    payload = fixture("orders_create.rest_fixture.json")
+    payload.update(id=order_id, name=f"#{order_id}", created_at=CREATED.isoformat(), updated_at=CREATED.isoformat(),
+                   customer_locale="ko", email=f"buyer{order_id}@example.com", financial_status="paid",
+                   fulfillment_status=None, fulfillments=[], refunds=[], cancelled_at=None)
+    payload["shipping_address"] = dict(payload["shipping_address"], country_code="KR")
+    payload.update(changes)
+    return payload
+
+
+def setup(make_app, smtp_server, shop=SHOP):
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    client = app.test_client()
+    client.get(f"/?shop={shop}&embedded=1&id_token={session_token(shop)}")
+    client.put("/api/settings", json=RULES, headers=bearer(shop))
+    return app, client, sink
+
+
+def after_ship_by(client, order_id: int = 5001) -> datetime:
+    """An hour into the day after the promised ship-by date (shop time, Asia/Seoul)."""
+    ship_by = client.get(f"/api/orders/{order_id}", headers=bearer()).json["promise"]["ship_by"]
+    return datetime.fromisoformat(ship_by).replace(tzinfo=SEOUL) + timedelta(days=1, hours=1)
+
+
+def scan(app, at: datetime) -> str:
+    return app.test_cli_runner().invoke(args=["delays", "scan", "--now", at.isoformat()]).output
+
+
+def tickets(app, **where) -> list[Ticket]:
+    with app.app_context():
+        return list(session().scalars(select(Ticket).filter_by(**where).order_by(Ticket.id)))
+
+
+def test_an_undispatched_order_gets_a_ticket_and_a_korean_notice(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    assert tickets(app) == [] and sink.messages == []
+    assert "1 breach" in scan(app, after_ship_by(client))
+    [ticket] = tickets(app)
+    assert (ticket.reason, ticket.status, ticket.priority) == ("late_dispatch", "open", "normal")
+    assert ticket.first_response_due_at > ticket.created_at and ticket.resolution_due_at > ticket.first_response_due_at
+    [message] = sink.messages
+    assert message["To"] == "buyer5001@example.com" and "#5001" in message["Subject"]
+    body = message.get_body(("plain",)).get_content()
+    assert "공급업체" in body and "회신" in body and "/n/unsubscribe/" in body
+    notices_ = client.get("/api/orders/5001", headers=bearer()).json["notices"]
+    assert (notices_[0]["reason"], notices_[0]["status"], notices_[0]["locale"]) == ("late_dispatch", "sent", "ko")
+
+
+def test_a_second_scan_right_after_opens_and_sends_nothing(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    scan(app, after_ship_by(client) + timedelta(minutes=1))
+    assert len(tickets(app)) == 1 and len(sink.messages) == 1
+    with app.app_context():
+        notes = session().execute(select(Ticket.id)).all()
+    assert len(notes) == 1
+
+
+def test_nothing_fires_before_the_ship_by_day_ends(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, CREATED + timedelta(hours=1))
+    assert tickets(app) == []
+
+
+def test_delivery_resolves_the_dispatch_ticket_itself(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    fulfillment = dict(fixture("fulfillments_create.rest_fixture.json"), id=7001, order_id=5001, status="success",
+                       created_at=datetime.now(UTC).isoformat(), updated_at=datetime.now(UTC).isoformat())
+    signed_webhook(client, "fulfillments/create", fulfillment)
+    signed_webhook(client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
+        status="delivered", happened_at=datetime.now(UTC).isoformat()))
+    [ticket] = tickets(app)
+    assert ticket.status == "resolved"
+    detail = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json
+    assert any("Delivered" in n["body"] for n in detail["notes"])
+
+
+def test_a_carrier_failure_opens_an_urgent_ticket_at_once(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    now = datetime.now(UTC).isoformat()
+    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7002,
+                                                       order_id=5001, status="success", created_at=now, updated_at=now))
+    signed_webhook(client, "fulfillment_events/create", dict(fixture("fulfillment_events_create.rest_fixture.json"),
+                                                             id=8002, fulfillment_id=7002, order_id=5001,
+                                                             status="failure", happened_at=now))
+    [ticket] = tickets(app)
+    assert (ticket.reason, ticket.priority) == ("delivery_exception", "urgent")
+    assert len(sink.messages) == 1
+
+
+def test_a_webhook_and_a_scan_at_the_same_time_open_one_ticket(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    at = after_ship_by(client)
+    barrier = threading.Barrier(4)
+
+    def check():
+        with app.app_context():
+            shop = shops.get(domain=SHOP)
+            barrier.wait()
+            delays.check_order(session(), shop=shop, order_id=5001, now=at)
+            session().commit()
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len([t for t in tickets(app) if t.status == "open"]) == 1
+    assert len(sink.messages) == 1
+
+
+def test_a_customer_who_opted_out_gets_no_notice_but_the_ticket_opens(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    with app.app_context(), app.test_request_context():
+        token = notices.unsubscribe_token(shops.get(domain=SHOP), "buyer5001@example.com")
+    assert client.get(f"/n/unsubscribe/{token}").status_code == 200
+    assert client.get("/n/unsubscribe/forged-token").status_code == 404
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    assert len(tickets(app)) == 1 and sink.messages == []
+    assert client.get("/api/orders/5001", headers=bearer()).json["notices"][0]["status"] == "skipped"
+
+
+def test_no_notice_for_a_cancelled_order(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    signed_webhook(client, "orders/cancelled", order_payload(cancelled_at=datetime.now(UTC).isoformat(),
+                                                             updated_at=datetime.now(UTC).isoformat()))
+    scan(app, CREATED + timedelta(days=30))
+    assert tickets(app) == [] and sink.messages == []
+
+
+def test_old_orders_are_history_not_delays(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", fixture("orders_create.rest_fixture.json"))  # from 2008
+    scan(app, datetime.now(UTC))
+    assert tickets(app) == [] and sink.messages == []
+
+
+def test_a_failed_send_is_retried_and_never_blocks_the_ticket(make_app, smtp_server):
+    app = make_app(env={"SMTP_URL": "smtp://127.0.0.1:1"})
+    client = app.test_client()
+    client.get(f"/?shop={SHOP}&embedded=1&id_token={session_token()}")
+    client.put("/api/settings", json=RULES, headers=bearer())
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    assert len(tickets(app)) == 1
+    assert client.get("/api/orders/5001", headers=bearer()).json["notices"][0]["status"] == "retrying"
+
+
+def test_the_ticket_api_lists_pages_filters_and_isolates_shops(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    for n in range(5):
+        signed_webhook(client, "orders/create", order_payload(6000 + n))
+    scan(app, after_ship_by(client, 6000))
+    first = client.get("/api/tickets?limit=2", headers=bearer()).json
+    assert len(first["tickets"]) == 2 and first["next_cursor"]
+    assert first["tickets"][0]["order_name"] == "#6004" and first["tickets"][0]["reason"] == "late_dispatch"
+    rest = client.get(f"/api/tickets?limit=10&cursor={first['next_cursor']}", headers=bearer()).json
+    assert len(rest["tickets"]) == 3 and rest["next_cursor"] is None
+    assert len(client.get("/api/tickets?order_id=6001", headers=bearer()).json["tickets"]) == 1
+    assert client.get("/api/tickets?status=resolved", headers=bearer()).json["tickets"] == []
+    assert client.get("/api/tickets?status=nope", headers=bearer()).status_code == 400
+    assert client.get("/api/tickets", headers=bearer(OTHER_SHOP)).json["tickets"] == []
+    ticket_id = first["tickets"][0]["id"]
+    assert client.get(f"/api/tickets/{ticket_id}", headers=bearer(OTHER_SHOP)).status_code == 404
+    assert client.get(f"/api/tickets/{ticket_id}", headers=bearer()).json["notes"][0]["body"].startswith("Detected")
