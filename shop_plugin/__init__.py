@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from shop_plugin.admin.views import bp as admin
+    from shop_plugin.delays.views import bp as delays
     from shop_plugin.events.views import bp as events
     from shop_plugin.health import bp as health
     from shop_plugin.helpdesk.views import bp as helpdesk
@@ -49,7 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.promises.views import bp as promises
     from webhooks.receiver import bp as webhooks
 
-    for bp in (admin, events, health, helpdesk, notify, orders, promises, storefront, webhooks):
+    for bp in (admin, delays, events, health, helpdesk, notify, orders, promises, storefront, webhooks):
         app.register_blueprint(bp)
 
 

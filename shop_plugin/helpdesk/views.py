@@ -70,3 +70,4 @@ def get_ticket(ticket_id: int):
                          "author": e.author, "created_at": iso(e.created_at)}
                         for e in entries if e.kind != "note"]
     return jsonify(body)
+

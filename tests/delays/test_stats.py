@@ -1,0 +1,74 @@
+"""Delay statistics per supplier and carrier, computed in SQL on both databases."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.support import OTHER_SHOP, bearer, fixture, signed_webhook
+
+BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=20)
+
+
+def place(client, order_id: int, vendor: str, shipped_after: float | None, carrier: str = "DHL",
+          delivered_after: float | None = None, shop: str = "alpha-store.myshopify.com") -> None:
+    order = fixture("orders_create.rest_fixture.json")
+    order.update(id=order_id, created_at=BASE.isoformat(), updated_at=BASE.isoformat(), fulfillments=[], refunds=[])
+    order["line_items"] = [dict(order["line_items"][0], vendor=vendor)]
+    signed_webhook(client, "orders/create", order, shop=shop)
+    if shipped_after is None:
+        return
+    shipped = BASE + timedelta(days=shipped_after)
+    signed_webhook(client, "fulfillments/create", dict(
+        fixture("fulfillments_create.rest_fixture.json"), id=order_id * 10, order_id=order_id, status="success",
+        tracking_company=carrier, created_at=shipped.isoformat(), updated_at=shipped.isoformat()), shop=shop)
+    if delivered_after is not None:
+        signed_webhook(client, "fulfillment_events/create", dict(
+            fixture("fulfillment_events_create.rest_fixture.json"), id=order_id * 100, fulfillment_id=order_id * 10,
+            order_id=order_id, status="delivered", happened_at=(shipped + timedelta(days=delivered_after)).isoformat()),
+            shop=shop)
+
+
+def stats(client, group: str, shop: str = "alpha-store.myshopify.com") -> dict:
+    return {row["group"]: row for row in client.get(f"/api/stats/delays?group={group}",
+                                                   headers=bearer(shop)).json["groups"]}
+
+
+def test_processing_and_transit_medians_and_p90_per_supplier(client):
+    for n, days in enumerate([1, 2, 3, 4, 10], 1):
+        place(client, n, "Fast Co", shipped_after=days, delivered_after=days * 2)
+    place(client, 9, "Slow Co", shipped_after=8)
+    place(client, 10, "Slow Co", shipped_after=None)
+    rows = stats(client, "supplier")
+    assert rows["Fast Co"]["orders"] == 5
+    assert rows["Fast Co"]["processing_days"] == {"median": 3.0, "p90": 10.0}
+    assert rows["Fast Co"]["transit_days"] == {"median": 6.0, "p90": 20.0}
+    assert rows["Slow Co"]["orders"] == 2 and rows["Slow Co"]["processing_days"]["median"] == 8.0
+    assert rows["Slow Co"]["transit_days"] == {"median": None, "p90": None}
+
+
+def test_on_time_rates_compare_with_the_promise(client):
+    client.put("/api/settings", json={"processing_days": [0, 2], "transit": [{"countries": ["*"], "days": [1, 2]}],
+                                      "weekend": []}, headers=bearer())
+    place(client, 1, "A", shipped_after=0.5, delivered_after=1)
+    place(client, 2, "A", shipped_after=20, delivered_after=1)
+    row = stats(client, "supplier")["A"]
+    assert row["on_time_dispatch_rate"] == 0.5
+
+
+def test_carrier_groups_and_open_delay_tickets(client):
+    place(client, 1, "A", shipped_after=1, carrier="DHL", delivered_after=2)
+    place(client, 2, "A", shipped_after=1, carrier="DHL", delivered_after=4)
+    place(client, 3, "A", shipped_after=1, carrier="J&T")
+    rows = stats(client, "carrier")
+    assert set(rows) == {"DHL", "J&T"}
+    assert rows["DHL"]["transit_days"]["median"] == 2.0 and rows["DHL"]["orders"] == 2
+    undelivered = client.get("/api/tickets?order_id=3&status=open", headers=bearer()).json["tickets"]
+    assert undelivered  # shipped 19 days ago and never delivered: past its promise
+    assert rows["J&T"]["open_delay_tickets"] == len(undelivered)
+    assert rows["DHL"]["open_delay_tickets"] == 0
+
+
+def test_stats_are_per_shop_and_validate_input(client):
+    place(client, 1, "Mine", shipped_after=1)
+    assert stats(client, "supplier", OTHER_SHOP) == {}
+    assert client.get("/api/stats/delays?group=planet", headers=bearer()).status_code == 400
+    assert client.get("/api/stats/delays?from=yesterday", headers=bearer()).status_code == 400
