@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.delays import snapshots
 from shop_plugin.delays.models import OrderCheck
-from shop_plugin.delays.rules import Shipment, Snapshot, evaluate
+from shop_plugin.delays.rules import Snapshot, Verdict, evaluate
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
-from shop_plugin.orders.service import events_for, fulfillments_for, get_order
+from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
 from shop_plugin.shops.models import Shop
 
@@ -23,29 +24,8 @@ PAGE = 500
 WATCH_WINDOW = timedelta(days=90)
 
 
-def _shipments(s: Session, shop: Shop, order: Order) -> tuple[Shipment, ...]:
-    events = events_for(s, shop=shop, order_shopify_id=order.shopify_id)
-    out = []
-    for f in fulfillments_for(s, shop=shop, order_shopify_id=order.shopify_id):
-        if f.status in ("cancelled", "error", "failure"):
-            continue
-        mine = tuple((e.status or "", e.happened_at or e.created_at or f.created_at)
-                     for e in events if e.fulfillment_shopify_id == f.shopify_id)
-        delivered = f.shipment_status == "delivered" or any(status == "delivered" for status, _ in mine)
-        out.append(Shipment(created_at=f.created_at or order.created_at, tracked=bool(f.tracking_number),
-                            events=tuple(sorted(mine, key=lambda e: e[1])), delivered=delivered))
-    return tuple(out)
-
-
 def snapshot(s: Session, *, shop: Shop, order: Order) -> Snapshot:
-    promise = promises.get(s, shop=shop, order_shopify_id=order.shopify_id)
-    return Snapshot(
-        cancelled=order.cancelled_at is not None,
-        refunded=order.financial_status == "refunded",
-        shipments=_shipments(s, shop, order),
-        ship_by=promise.ship_by if promise else None,
-        deliver_to=promise.deliver_to if promise else None,
-    )
+    return snapshots.load(s, [(shop.id, order.shopify_id)])[(shop.id, order.shopify_id)][1]
 
 
 def order_closed(s: Session, *, shop: Shop, order: Order) -> bool:
@@ -54,41 +34,55 @@ def order_closed(s: Session, *, shop: Shop, order: Order) -> bool:
 
 
 def shipped(s: Session, *, shop: Shop, order: Order) -> bool:
-    return bool(_shipments(s, shop, order))
+    return bool(snapshot(s, shop=shop, order=order).shipments)
+
+
+def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime) -> OrderCheck:
+    insert_ignore(s, OrderCheck.__table__, {"shop_id": shop.id, "order_shopify_id": order_id,
+                                            "active_reasons": [], "state": "watching", "created_at": now},
+                  ["shop_id", "order_shopify_id"])
+    return s.scalars(select(OrderCheck).where(OrderCheck.shop_id == shop.id, OrderCheck.order_shopify_id ==
+                                              order_id).with_for_update()).one()
+
+
+def _judge(order: Order, snap: Snapshot, settings: dict, now: datetime) -> Verdict:
+    if order.created_at is None or order.created_at < now - WATCH_WINDOW:
+        return Verdict(closed_state="archived")
+    return evaluate(snap, settings["delay_rules"], ZoneInfo(settings["timezone"]), now)
+
+
+def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list[str], settings: dict,
+         now: datetime) -> None:
+    """Tickets and notices for breaches not acted on yet; self-resolving tickets on delivery."""
+    for reason in sorted(set(verdict.reasons) - set(active)):
+        note = f"Detected {reason.replace('_', ' ')} at {now.isoformat(timespec='minutes')}: {verdict.reasons[reason]}."
+        tickets.open_or_update(s, shop=shop, order_id=order.shopify_id, reason=reason, note=note, settings=settings,
+                               now=now, tags=("delay",))
+        notices.schedule(s, shop=shop, order=order, reason=reason)
+    if verdict.closed_state == "delivered" and "delivered" not in active:
+        tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
+                        note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
+
+
+def _marks(verdict: Verdict) -> list[str]:
+    """What the check row remembers: the breaches acted on (and delivery, so it resolves once)."""
+    return sorted(verdict.reasons) + (["delivered"] if verdict.closed_state == "delivered" else [])
 
 
 def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None = None) -> dict[str, str]:
-    """Evaluate one order and act on new breaches; returns the reasons that hold now.
+    """Evaluate one order (webhook path) and act on new breaches; returns the reasons that hold now.
 
-    Runs inside the caller's transaction. The check row's `active_reasons` makes it act once
-    per breach: a breach that clears and comes back later acts again."""
+    Runs inside the caller's transaction; the row lock on the check serialises racing callers."""
     now = now or utcnow()
     order = get_order(s, shop=shop, shopify_id=order_id)
     if order is None:
         return {}
-    insert_ignore(s, OrderCheck.__table__, {"shop_id": shop.id, "order_shopify_id": order_id,
-                                            "active_reasons": [], "state": "watching", "created_at": now},
-                  ["shop_id", "order_shopify_id"])
-    check = s.scalars(select(OrderCheck).where(OrderCheck.shop_id == shop.id, OrderCheck.order_shopify_id ==
-                                               order_id).with_for_update()).one()
-    if order.created_at is None or order.created_at < now - WATCH_WINDOW:
-        check.state, check.next_check_at, check.checked_at = "archived", None, now
-        return {}
+    check = _ensure_check(s, shop, order_id, now)
     settings, _ = promises.get_settings(s, shop=shop)
-    verdict = evaluate(snapshot(s, shop=shop, order=order), settings["delay_rules"], ZoneInfo(settings["timezone"]),
-                       now)
-    for reason in sorted(set(verdict.reasons) - set(check.active_reasons)):
-        note = f"Detected {reason.replace('_', ' ')} at {now.isoformat(timespec='minutes')}: {verdict.reasons[reason]}."
-        tickets.open_or_update(s, shop=shop, order_id=order_id, reason=reason, note=note, settings=settings, now=now,
-                               tags=("delay",))
-        notices.schedule(s, shop=shop, order=order, reason=reason)
-    if verdict.closed_state == "delivered":
-        tickets.resolve(s, shop=shop, order_id=order_id, reasons=SELF_RESOLVING, now=now,
-                        note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
-    check.active_reasons = sorted(verdict.reasons)
-    check.next_check_at = verdict.next_check_at
-    check.state = verdict.closed_state or "watching"
-    check.checked_at = now
+    verdict = _judge(order, snapshot(s, shop=shop, order=order), settings, now)
+    _act(s, shop=shop, order=order, verdict=verdict, active=check.active_reasons, settings=settings, now=now)
+    check.active_reasons, check.next_check_at = _marks(verdict), verdict.next_check_at
+    check.state, check.checked_at = verdict.closed_state or "watching", now
     return verdict.reasons
 
 
@@ -103,20 +97,41 @@ def due_page(s: Session, *, now: datetime, after: tuple[datetime, int] | None, l
 
 
 def scan(s: Session, *, now: datetime | None = None, limit: int = PAGE) -> dict[str, int]:
-    """Check every due order of every installed shop, a page at a time, committing per order."""
+    """Check every due order of every installed shop, a page at a time.
+
+    A page costs a handful of queries: rows are loaded together, judged in memory, and only
+    orders with something new to act on take the per-order path (row lock, tickets, notices)."""
     now = now or utcnow()
     checked = breaches = 0
     after = None
     while page := due_page(s, now=now, after=after, limit=limit):
+        after = (page[-1].next_check_at, page[-1].id)
         shops = {shop.id: shop for shop in s.scalars(select(Shop).where(
             Shop.id.in_({row.shop_id for row in page}), Shop.uninstalled_at.is_(None)))}
+        settings = {shop_id: promises.get_settings(s, shop=shop)[0] for shop_id, shop in shops.items()}
+        loaded = snapshots.load(s, [(r.shop_id, r.order_shopify_id) for r in page if r.shop_id in shops])
+        actives = dict(s.execute(select(OrderCheck.id, OrderCheck.active_reasons).where(
+            OrderCheck.id.in_([r.id for r in page]))).all())
+        updates = []
         for row in page:
-            shop = shops.get(row.shop_id)
-            if shop is not None:
-                breaches += len(check_order(s, shop=shop, order_id=row.order_shopify_id, now=now))
-                checked += 1
-            s.commit()
-        after = (page[-1].next_check_at, page[-1].id)
+            key = (row.shop_id, row.order_shopify_id)
+            if key not in loaded:
+                updates.append({"cid": row.id, "next": None, "active": [], "state": "gone"})
+                continue
+            order, snap = loaded[key]
+            verdict = _judge(order, snap, settings[row.shop_id], now)
+            if set(_marks(verdict)) - set(actives[row.id]):
+                breaches += len(check_order(s, shop=shops[row.shop_id], order_id=order.shopify_id, now=now))
+            else:
+                breaches += len(verdict.reasons)
+                updates.append({"cid": row.id, "next": verdict.next_check_at, "active": _marks(verdict),
+                                "state": verdict.closed_state or "watching"})
+            checked += 1
+        if updates:
+            s.execute(update(OrderCheck).where(OrderCheck.id == bindparam("cid")).values(
+                next_check_at=bindparam("next"), active_reasons=bindparam("active"), state=bindparam("state"),
+                checked_at=now), updates)
+        s.commit()
     return {"checked": checked, "breaches": breaches}
 
 
