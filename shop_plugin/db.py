@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Insert, Table, TypeDecorator, and_, or_
+from sqlalchemy import ColumnElement, DateTime, Insert, Table, TypeDecorator, and_, any_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -76,3 +76,12 @@ def upsert_newer(
         where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
     )
     return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
+
+
+def one_of(session: Session, column, values) -> ColumnElement:
+    """`column IN values`; on PostgreSQL one array parameter (= ANY), so a 500-id page is one
+    cached statement instead of 500 placeholders parsed anew each time."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)

@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('shop_id', 'order_shopify_id', name=op.f('uq_order_checks_shop_id_order_shopify_id'))
     )
     with op.batch_alter_table('order_checks', schema=None) as batch_op:
-        batch_op.create_index('ix_order_checks_due', ['next_check_at'], unique=False)
+        batch_op.create_index('ix_order_checks_due', ['next_check_at', 'id'], unique=False)
 
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),

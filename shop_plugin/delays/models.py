@@ -14,7 +14,10 @@ class OrderCheck(Base):
     """One row per watched order. `next_check_at` NULL means the order left the scan."""
 
     __tablename__ = "order_checks"
-    __table_args__ = (UniqueConstraint("shop_id", "order_shopify_id"), Index("ix_order_checks_due", "next_check_at"))
+    __table_args__ = (
+        UniqueConstraint("shop_id", "order_shopify_id"),
+        Index("ix_order_checks_due", "next_check_at", "id"),  # keyset pages of due checks
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

@@ -1,13 +1,14 @@
 """Check orders against their promise: on every relevant webhook and in the periodic scan."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.db import insert_ignore, one_of, utcnow
 from shop_plugin.delays import snapshots
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.delays.rules import Snapshot, Verdict, evaluate
@@ -107,11 +108,11 @@ def scan(s: Session, *, now: datetime | None = None, limit: int = PAGE) -> dict[
     while page := due_page(s, now=now, after=after, limit=limit):
         after = (page[-1].next_check_at, page[-1].id)
         shops = {shop.id: shop for shop in s.scalars(select(Shop).where(
-            Shop.id.in_({row.shop_id for row in page}), Shop.uninstalled_at.is_(None)))}
-        settings = {shop_id: promises.get_settings(s, shop=shop)[0] for shop_id, shop in shops.items()}
+            one_of(s, Shop.id, {row.shop_id for row in page}), Shop.uninstalled_at.is_(None)))}
+        settings = promises.settings_for(s, shops=list(shops.values()))
         loaded = snapshots.load(s, [(r.shop_id, r.order_shopify_id) for r in page if r.shop_id in shops])
         actives = dict(s.execute(select(OrderCheck.id, OrderCheck.active_reasons).where(
-            OrderCheck.id.in_([r.id for r in page]))).all())
+            one_of(s, OrderCheck.id, [r.id for r in page]))).all())
         updates = []
         for row in page:
             key = (row.shop_id, row.order_shopify_id)
@@ -127,12 +128,32 @@ def scan(s: Session, *, now: datetime | None = None, limit: int = PAGE) -> dict[
                 updates.append({"cid": row.id, "next": verdict.next_check_at, "active": _marks(verdict),
                                 "state": verdict.closed_state or "watching"})
             checked += 1
-        if updates:
-            s.execute(update(OrderCheck).where(OrderCheck.id == bindparam("cid")).values(
-                next_check_at=bindparam("next"), active_reasons=bindparam("active"), state=bindparam("state"),
-                checked_at=now), updates)
+        mark(s, updates, now)
         s.commit()
     return {"checked": checked, "breaches": breaches}
+
+
+MARK_PG = text("""
+    UPDATE order_checks AS c
+    SET next_check_at = v.next_check_at, active_reasons = CAST(v.active AS JSON), state = v.state, checked_at = :now
+    FROM unnest(CAST(:ids AS INTEGER[]), CAST(:nexts AS TIMESTAMPTZ[]), CAST(:actives AS TEXT[]),
+                CAST(:states AS TEXT[])) AS v(id, next_check_at, active, state)
+    WHERE c.id = v.id""")
+
+
+def mark(s: Session, updates: list[dict], now: datetime) -> None:
+    """Record a page of verdicts: one statement on PostgreSQL, executemany elsewhere."""
+    if not updates:
+        return
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(MARK_PG, {"now": now, "ids": [u["cid"] for u in updates], "nexts": [u["next"] for u in updates],
+                            "actives": [json.dumps(u["active"]) for u in updates],
+                            "states": [u["state"] for u in updates]})
+        return
+    checks = OrderCheck.__table__
+    s.execute(update(checks).where(checks.c.id == bindparam("cid")).values(
+        next_check_at=bindparam("next"), active_reasons=bindparam("active"), state=bindparam("state"),
+        checked_at=now), updates)
 
 
 def scan_job() -> dict[str, int]:

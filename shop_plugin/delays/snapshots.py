@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop_plugin.db import one_of
 from shop_plugin.delays.rules import Shipment, Snapshot
 from shop_plugin.orders.models import Fulfillment, FulfillmentEvent, Order
 from shop_plugin.promises.models import OrderPromise
@@ -14,8 +15,8 @@ from shop_plugin.promises.models import OrderPromise
 DEAD_FULFILMENTS = ("cancelled", "error", "failure")
 
 
-def build(order: Order, promise: OrderPromise | None, fulfillments: Iterable[Fulfillment],
-          events: Iterable[FulfillmentEvent]) -> Snapshot:
+def build(order, promise, fulfillments: Iterable, events: Iterable) -> Snapshot:
+    """Rows or ORM objects alike: only the attributes the rules read are used."""
     by_fulfillment: dict[int, list] = defaultdict(list)
     for e in events:
         by_fulfillment[e.fulfillment_shopify_id].append(e)
@@ -33,28 +34,39 @@ def build(order: Order, promise: OrderPromise | None, fulfillments: Iterable[Ful
                     deliver_to=promise.deliver_to if promise else None)
 
 
-def load(s: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[Order, Snapshot]]:
-    """(shop id, order id) → (order, snapshot), for every key whose order we hold; five queries."""
+ORDER_COLUMNS = (Order.shop_id, Order.shopify_id, Order.created_at, Order.cancelled_at, Order.financial_status)
+PROMISE_COLUMNS = (OrderPromise.shop_id, OrderPromise.order_shopify_id, OrderPromise.ship_by, OrderPromise.deliver_to)
+FULFILMENT_COLUMNS = (Fulfillment.shop_id, Fulfillment.shopify_id, Fulfillment.order_shopify_id, Fulfillment.status,
+                      Fulfillment.shipment_status, Fulfillment.tracking_number, Fulfillment.created_at)
+EVENT_COLUMNS = (FulfillmentEvent.shop_id, FulfillmentEvent.fulfillment_shopify_id, FulfillmentEvent.status,
+                 FulfillmentEvent.happened_at, FulfillmentEvent.created_at)
+
+
+def load(s: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
+    """(shop id, order id) → (order row, snapshot) for every key whose order we hold.
+
+    Four queries of plain rows (only the columns the rules read), however many orders."""
     keys = set(keys)
     if not keys:
         return {}
     shop_ids, order_ids = {k[0] for k in keys}, {k[1] for k in keys}
 
-    def rows(model, column):
-        stmt = select(model).where(model.shop_id.in_(shop_ids), getattr(model, column).in_(order_ids))
-        return [r for r in s.scalars(stmt) if (r.shop_id, getattr(r, column)) in keys]
+    def rows(columns, shop_column, order_column):
+        stmt = select(*columns).where(one_of(s, shop_column, shop_ids), one_of(s, order_column, order_ids))
+        return [r for r in s.execute(stmt) if (r.shop_id, getattr(r, order_column.key)) in keys]
 
-    orders = {(o.shop_id, o.shopify_id): o for o in rows(Order, "shopify_id")}
-    promises = {(p.shop_id, p.order_shopify_id): p for p in rows(OrderPromise, "order_shopify_id")}
+    orders = {(o.shop_id, o.shopify_id): o for o in rows(ORDER_COLUMNS, Order.shop_id, Order.shopify_id)}
+    promises = {(p.shop_id, p.order_shopify_id): p
+                for p in rows(PROMISE_COLUMNS, OrderPromise.shop_id, OrderPromise.order_shopify_id)}
     fulfillments: dict[tuple[int, int], list] = defaultdict(list)
-    for f in rows(Fulfillment, "order_shopify_id"):
+    for f in rows(FULFILMENT_COLUMNS, Fulfillment.shop_id, Fulfillment.order_shopify_id):
         fulfillments[(f.shop_id, f.order_shopify_id)].append(f)
-    fids = {f.shopify_id for fs in fulfillments.values() for f in fs}
     events: dict[tuple[int, int], list] = defaultdict(list)
-    if fids:
-        owner = {(f.shop_id, f.shopify_id): key for key, fs in fulfillments.items() for f in fs}
-        for e in s.scalars(select(FulfillmentEvent).where(FulfillmentEvent.shop_id.in_(shop_ids),
-                                                          FulfillmentEvent.fulfillment_shopify_id.in_(fids))):
+    owner = {(f.shop_id, f.shopify_id): key for key, fs in fulfillments.items() for f in fs}
+    if owner:
+        stmt = select(*EVENT_COLUMNS).where(one_of(s, FulfillmentEvent.shop_id, shop_ids), one_of(
+            s, FulfillmentEvent.fulfillment_shopify_id, {f[1] for f in owner}))
+        for e in s.execute(stmt):
             if (e.shop_id, e.fulfillment_shopify_id) in owner:
                 events[owner[(e.shop_id, e.fulfillment_shopify_id)]].append(e)
     return {key: (order, build(order, promises.get(key), fulfillments[key], events[key]))

@@ -197,3 +197,21 @@ def test_the_ticket_api_lists_pages_filters_and_isolates_shops(make_app, smtp_se
     ticket_id = first["tickets"][0]["id"]
     assert client.get(f"/api/tickets/{ticket_id}", headers=bearer(OTHER_SHOP)).status_code == 404
     assert client.get(f"/api/tickets/{ticket_id}", headers=bearer()).json["notes"][0]["body"].startswith("Detected")
+
+
+def test_one_scan_acts_on_slipped_orders_and_reschedules_the_rest(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload(5001))
+    signed_webhook(client, "orders/create", order_payload(5002))
+    client.put("/api/settings", json={**RULES, "processing_days": [20, 30]}, headers=bearer())
+    signed_webhook(client, "orders/create", order_payload(5003))  # promised later: not due yet at the scan
+    at = after_ship_by(client, 5001)
+    with app.app_context():
+        from shop_plugin.delays.models import OrderCheck
+
+        session().execute(OrderCheck.__table__.update().values(next_check_at=at - timedelta(hours=1)))
+        session().commit()
+        assert delays.scan(session(), now=at) == {"checked": 3, "breaches": 2}
+        rows = {c.order_shopify_id: c for c in session().scalars(select(OrderCheck))}
+    assert rows[5003].next_check_at > at and rows[5003].active_reasons == []
+    assert rows[5001].active_reasons == ["late_dispatch"] and len(tickets(app)) == 2
