@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Insert, Table, TypeDecorator, and_, any_, bindparam, or_
+from sqlalchemy import ColumnElement, DateTime, Insert, Table, TypeDecorator, and_, any_, bindparam, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,3 +85,18 @@ def one_of(session: Session, column, values) -> ColumnElement:
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
     return column.in_(values)
+
+
+def pairs_filter(session: Session, stmt, left, right, keys) -> object:
+    """Restrict `stmt` to rows whose (left, right) is one of `keys` (e.g. shop id, order id).
+
+    PostgreSQL joins an unnest of two arrays: exactly one index probe per pair. Elsewhere a
+    plain IN on each column, which may over-fetch; callers keep only their pairs."""
+    keys = list(keys)
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = func.unnest(
+            bindparam(None, [k[0] for k in keys], type_=postgresql.ARRAY(left.type)),
+            bindparam(None, [k[1] for k in keys], type_=postgresql.ARRAY(right.type)),
+        ).table_valued("a", "b").render_derived(name="wanted")
+        return stmt.join(wanted, and_(left == wanted.c.a, right == wanted.c.b))
+    return stmt.where(left.in_({k[0] for k in keys}), right.in_({k[1] for k in keys}))

@@ -59,7 +59,7 @@ def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list
         note = f"Detected {reason.replace('_', ' ')} at {now.isoformat(timespec='minutes')}: {verdict.reasons[reason]}."
         tickets.open_or_update(s, shop=shop, order_id=order.shopify_id, reason=reason, note=note, settings=settings,
                                now=now, tags=("delay",))
-        notices.schedule(s, shop=shop, order=order, reason=reason)
+        notices.schedule(s, shop=shop, order=order, reason=reason, settings=settings)
     if verdict.closed_state == "delivered" and "delivered" not in active:
         tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
                         note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
@@ -70,17 +70,19 @@ def _marks(verdict: Verdict) -> list[str]:
     return sorted(verdict.reasons) + (["delivered"] if verdict.closed_state == "delivered" else [])
 
 
-def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None = None) -> dict[str, str]:
-    """Evaluate one order (webhook path) and act on new breaches; returns the reasons that hold now.
+def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None = None,
+                settings: dict | None = None, snap: Snapshot | None = None) -> dict[str, str]:
+    """Evaluate one order and act on new breaches; returns the reasons that hold now.
 
-    Runs inside the caller's transaction; the row lock on the check serialises racing callers."""
+    Runs inside the caller's transaction; the row lock on the check serialises racing callers.
+    The scan passes the settings and snapshot it already loaded for the page."""
     now = now or utcnow()
     order = get_order(s, shop=shop, shopify_id=order_id)
     if order is None:
         return {}
     check = _ensure_check(s, shop, order_id, now)
-    settings, _ = promises.get_settings(s, shop=shop)
-    verdict = _judge(order, snapshot(s, shop=shop, order=order), settings, now)
+    settings = settings or promises.get_settings(s, shop=shop)[0]
+    verdict = _judge(order, snap or snapshot(s, shop=shop, order=order), settings, now)
     _act(s, shop=shop, order=order, verdict=verdict, active=check.active_reasons, settings=settings, now=now)
     check.active_reasons, check.next_check_at = _marks(verdict), verdict.next_check_at
     check.state, check.checked_at = verdict.closed_state or "watching", now
@@ -122,7 +124,8 @@ def scan(s: Session, *, now: datetime | None = None, limit: int = PAGE) -> dict[
             order, snap = loaded[key]
             verdict = _judge(order, snap, settings[row.shop_id], now)
             if set(_marks(verdict)) - set(actives[row.id]):
-                breaches += len(check_order(s, shop=shops[row.shop_id], order_id=order.shopify_id, now=now))
+                breaches += len(check_order(s, shop=shops[row.shop_id], order_id=order.shopify_id, now=now,
+                                            settings=settings[row.shop_id], snap=snap))
             else:
                 breaches += len(verdict.reasons)
                 updates.append({"cid": row.id, "next": verdict.next_check_at, "active": _marks(verdict),

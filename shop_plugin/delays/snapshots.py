@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import one_of
+from shop_plugin.db import pairs_filter
 from shop_plugin.delays.rules import Shipment, Snapshot
 from shop_plugin.orders.models import Fulfillment, FulfillmentEvent, Order
 from shop_plugin.promises.models import OrderPromise
@@ -49,10 +49,8 @@ def load(s: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], t
     keys = set(keys)
     if not keys:
         return {}
-    shop_ids, order_ids = {k[0] for k in keys}, {k[1] for k in keys}
-
     def rows(columns, shop_column, order_column):
-        stmt = select(*columns).where(one_of(s, shop_column, shop_ids), one_of(s, order_column, order_ids))
+        stmt = pairs_filter(s, select(*columns), shop_column, order_column, keys)
         return [r for r in s.execute(stmt) if (r.shop_id, getattr(r, order_column.key)) in keys]
 
     orders = {(o.shop_id, o.shopify_id): o for o in rows(ORDER_COLUMNS, Order.shop_id, Order.shopify_id)}
@@ -64,8 +62,8 @@ def load(s: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], t
     events: dict[tuple[int, int], list] = defaultdict(list)
     owner = {(f.shop_id, f.shopify_id): key for key, fs in fulfillments.items() for f in fs}
     if owner:
-        stmt = select(*EVENT_COLUMNS).where(one_of(s, FulfillmentEvent.shop_id, shop_ids), one_of(
-            s, FulfillmentEvent.fulfillment_shopify_id, {f[1] for f in owner}))
+        stmt = pairs_filter(s, select(*EVENT_COLUMNS), FulfillmentEvent.shop_id,
+                            FulfillmentEvent.fulfillment_shopify_id, owner)
         for e in s.execute(stmt):
             if (e.shop_id, e.fulfillment_shopify_id) in owner:
                 events[owner[(e.shop_id, e.fulfillment_shopify_id)]].append(e)

@@ -40,11 +40,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     return (data["s"], data["e"]) if isinstance(data, dict) and {"s", "e"} <= set(data) else None
 
 
-def schedule(s: Session, *, shop: Shop, order: Order, reason: str) -> None:
+def schedule(s: Session, *, shop: Shop, order: Order, reason: str, settings: dict) -> None:
     """At most one notice per order and reason, recorded now and sent after commit."""
     if reason not in wording.NOTICE_REASONS or not order.email:
         return
-    settings, _ = promises.get_settings(s, shop=shop)
     created = insert_ignore(s, Notice.__table__, {
         "shop_id": shop.id, "order_shopify_id": order.shopify_id, "reason": reason,
         "locale": language(order.customer_locale, settings), "status": "pending", "created_at": utcnow(),
