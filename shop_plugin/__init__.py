@@ -48,9 +48,10 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.orders.views import bp as orders
     from shop_plugin.promises.storefront_views import bp as storefront
     from shop_plugin.promises.views import bp as promises
+    from shop_plugin.refunds.views import bp as refunds
     from webhooks.receiver import bp as webhooks
 
-    for bp in (admin, delays, events, health, helpdesk, notify, orders, promises, storefront, webhooks):
+    for bp in (admin, delays, events, health, helpdesk, notify, orders, promises, refunds, storefront, webhooks):
         app.register_blueprint(bp)
 
 

@@ -8,10 +8,11 @@ from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.notify.models import Notice, OptOut
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.promises.models import OrderPromise
+from shop_plugin.refunds.models import RefundPrompt
 from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
     "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
-    "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "Shop", "ShopSettings", "ShopToken", "Ticket",
-    "TicketEntry", "WebhookEvent",
+    "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "RefundPrompt", "Shop", "ShopSettings",
+    "ShopToken", "Ticket", "TicketEntry", "WebhookEvent",
 ]

@@ -75,12 +75,24 @@ class FakeShopify:
         self.refresh_delay = 0.0
         self.issued = 0
         self.graphql_replies: list[httpx.Response] = []  # served first, in order
+        self.refunds_by_key: dict[str, str] = {}  # Shopify's @idempotent: one refund per key
 
     def graphql_calls(self, operation: str) -> list[dict]:
         return [body for path, body in self.calls if path.endswith("/graphql.json") and operation in body["query"]]
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
+
+    def _refund(self, body: dict) -> httpx.Response:
+        import re
+
+        key = re.search(r'@idempotent\(key: "([^"]+)"\)', body["query"])
+        if key is None:
+            return httpx.Response(200, json={"errors": [{"message": "idempotency key required"}]})
+        with self.lock:
+            fresh = f"gid://shopify/Refund/{900 + len(self.refunds_by_key)}"
+            refund_id = self.refunds_by_key.setdefault(key.group(1), fresh)
+        return httpx.Response(200, json={"data": {"refundCreate": {"refund": {"id": refund_id}, "userErrors": []}}})
 
     def grants(self, grant_type: str) -> list[dict]:
         return [body for path, body in self.calls if body.get("grant_type") == grant_type]
@@ -103,6 +115,12 @@ class FakeShopify:
         if request.url.path.endswith("/graphql.json"):
             if self.graphql_replies:
                 return self.graphql_replies.pop(0)
+            if "refundCreate" in body["query"]:
+                return self._refund(body)
+            if "OrderTransactions" in body["query"]:
+                return httpx.Response(200, json={"data": {"order": {"transactions": [
+                    {"id": "gid://shopify/OrderTransaction/1", "gateway": "shopify_payments", "kind": "SALE",
+                     "status": "SUCCESS"}]}}})
             if "metafieldsSet" in body["query"]:
                 saved = [{"id": f"gid://shopify/Metafield/{i}", "key": m["key"]}
                          for i, m in enumerate(body["variables"]["metafields"])]

@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=False),
     sa.Column('order_shopify_id', sa.BigInteger(), nullable=True),
+    sa.Column('subject', sa.String(length=60), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.String(length=20), nullable=False),
@@ -74,7 +75,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_order', ['shop_id', 'order_shopify_id'], unique=False)
         batch_op.create_index('ix_tickets_shop_list', ['shop_id', 'id'], unique=False)
-        batch_op.create_index('uq_tickets_open_per_reason', ['shop_id', 'order_shopify_id', 'reason'], unique=True, sqlite_where=sa.text("status IN ('open', 'pending')"), postgresql_where=sa.text("status IN ('open', 'pending')"))
+        batch_op.create_index('uq_tickets_open_per_reason', ['shop_id', 'subject', 'reason'], unique=True, sqlite_where=sa.text("status IN ('open', 'pending')"), postgresql_where=sa.text("status IN ('open', 'pending')"))
 
     op.create_table('ticket_entries',
     sa.Column('id', sa.Integer(), nullable=False),

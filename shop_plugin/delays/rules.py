@@ -53,6 +53,7 @@ class Snapshot:
 @dataclass
 class Verdict:
     reasons: dict[str, str] = field(default_factory=dict)  # reason → what was detected
+    prompts: set[str] = field(default_factory=set)  # refund-prompt triggers that hold now
     next_check_at: datetime | None = None
     closed_state: str | None = None  # delivered | cancelled | refunded: the order leaves the scan
 
@@ -65,7 +66,11 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tz)
 
 
-def evaluate(snap: Snapshot, rules: dict, tz: ZoneInfo, now: datetime) -> Verdict:
+def evaluate(snap: Snapshot, rules: dict, tz: ZoneInfo, now: datetime, prompt_after: dict | None = None) -> Verdict:
+    """Which reasons hold, which refund prompts are due, and when to look again.
+
+    `prompt_after`: days a `past_promise` or `delivery_exception` must last before a refund
+    prompt (likely_lost prompts at once); None: no prompts."""
     verdict = Verdict()
     for state in ("cancelled", "refunded", "delivered"):
         if getattr(snap, state):
@@ -104,7 +109,27 @@ def evaluate(snap: Snapshot, rules: dict, tz: ZoneInfo, now: datetime) -> Verdic
         check("past_promise", end_of_day(snap.deliver_to, tz), f"not delivered by the end of {snap.deliver_to}")
         check("likely_lost", end_of_day(snap.deliver_to, tz) + days["likely_lost"],
               f"not delivered {days['likely_lost'].days} days after {snap.deliver_to}")
+    if prompt_after is not None:
+        _prompts(verdict, snap, tz, now, prompt_after)
     return verdict
+
+
+def _prompts(verdict: Verdict, snap: Snapshot, tz: ZoneInfo, now: datetime, after: dict) -> None:
+    """Refund prompts due from lasting delays: they cost more the longer the customer waits."""
+    def due(trigger: str, since: datetime) -> None:
+        if now >= since:
+            verdict.prompts.add(trigger)
+        else:
+            verdict.due(since, now)
+
+    if "likely_lost" in verdict.reasons:
+        verdict.prompts.add("likely_lost")
+    if "past_promise" in verdict.reasons or (snap.deliver_to and "past_promise" not in verdict.reasons
+                                             and now < end_of_day(snap.deliver_to, tz)):
+        due("past_promise", end_of_day(snap.deliver_to, tz) + timedelta(days=after["past_promise_days"]))
+    if "delivery_exception" in verdict.reasons:
+        since = max(at for s in snap.shipments for status, at in s.events if status in EXCEPTIONS)
+        due("delivery_exception", since + timedelta(days=after["delivery_exception_days"]))
 
 
 def check_rules(errors: Errors, path: str, value) -> None:

@@ -17,6 +17,8 @@ from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
+from shop_plugin.refunds import cost as refund_cost
+from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
 
 SELF_RESOLVING = ("late_dispatch", "no_tracking", "not_picked_up", "stalled")
@@ -49,7 +51,9 @@ def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime) -> Order
 def _judge(order: Order, snap: Snapshot, settings: dict, now: datetime) -> Verdict:
     if order.created_at is None or order.created_at < now - WATCH_WINDOW:
         return Verdict(closed_state="archived")
-    return evaluate(snap, settings["delay_rules"], ZoneInfo(settings["timezone"]), now)
+    rules = refund_cost.rules_of(settings)
+    return evaluate(snap, settings["delay_rules"], ZoneInfo(settings["timezone"]), now, prompt_after={
+        "past_promise_days": rules["past_promise_days"], "delivery_exception_days": rules["delivery_exception_days"]})
 
 
 def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list[str], settings: dict,
@@ -60,6 +64,8 @@ def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list
         tickets.open_or_update(s, shop=shop, order_id=order.shopify_id, reason=reason, note=note, settings=settings,
                                now=now, tags=("delay",))
         notices.schedule(s, shop=shop, order=order, reason=reason, settings=settings)
+    for trigger in sorted(verdict.prompts - {m.removeprefix("prompt:") for m in active if m.startswith("prompt:")}):
+        refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now)
     if verdict.closed_state == "delivered" and "delivered" not in active:
         tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
                         note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
@@ -67,7 +73,8 @@ def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list
 
 def _marks(verdict: Verdict) -> list[str]:
     """What the check row remembers: the breaches acted on (and delivery, so it resolves once)."""
-    return sorted(verdict.reasons) + (["delivered"] if verdict.closed_state == "delivered" else [])
+    return (sorted(verdict.reasons) + sorted(f"prompt:{p}" for p in verdict.prompts)
+            + (["delivered"] if verdict.closed_state == "delivered" else []))
 
 
 def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None = None,

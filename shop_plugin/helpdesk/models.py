@@ -18,8 +18,9 @@ OPEN_ONLY = text("status IN ('open', 'pending')")
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        # Never two open tickets for one order and reason, whatever races between webhooks and scans.
-        Index("uq_tickets_open_per_reason", "shop_id", "order_shopify_id", "reason", unique=True,
+        # Never two open tickets for one subject (an order, a dispute) and reason, whatever races
+        # between webhooks and scans.
+        Index("uq_tickets_open_per_reason", "shop_id", "subject", "reason", unique=True,
               sqlite_where=OPEN_ONLY, postgresql_where=OPEN_ONLY),
         Index("ix_tickets_shop_list", "shop_id", "id"),
         Index("ix_tickets_order", "shop_id", "order_shopify_id"),
@@ -28,6 +29,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     order_shopify_id: Mapped[int | None] = mapped_column(BigInteger)
+    subject: Mapped[str] = mapped_column(String(60))  # "order:<id>" or "dispute:<id>"
     reason: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="open")
     priority: Mapped[str] = mapped_column(String(20), default="normal")

@@ -15,30 +15,33 @@ PRIORITY = {"delivery_exception": "urgent", "likely_lost": "urgent", "dispute": 
             "past_promise": "high"}
 
 
-def _open_ticket(s: Session, shop: Shop, order_id: int | None, reason: str) -> Ticket | None:
+def _open_ticket(s: Session, shop: Shop, subject: str, reason: str) -> Ticket | None:
     return s.scalars(select(Ticket).where(
-        Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id, Ticket.reason == reason,
+        Ticket.shop_id == shop.id, Ticket.subject == subject, Ticket.reason == reason,
         Ticket.status.in_(OPEN_STATUSES)).with_for_update()).one_or_none()
 
 
 def open_or_update(s: Session, *, shop: Shop, order_id: int | None, reason: str, note: str, settings: dict,
-                   now: datetime, tags: tuple[str, ...] = ()) -> tuple[Ticket, bool]:
-    """The open ticket for (order, reason), created if there is none; returns (ticket, created).
+                   now: datetime, tags: tuple[str, ...] = (), subject: str | None = None,
+                   resolution_due_at: datetime | None = None) -> tuple[Ticket, bool]:
+    """The open ticket for (subject, reason), created if there is none; returns (ticket, created).
 
-    The partial unique index on open tickets settles races between webhooks and scans."""
-    ticket = _open_ticket(s, shop, order_id, reason)
+    The subject is the order unless given (a dispute). The partial unique index on open
+    tickets settles races between webhooks and scans."""
+    subject = subject or f"order:{order_id}"
+    ticket = _open_ticket(s, shop, subject, reason)
     created = False
     if ticket is None:
         priority = PRIORITY.get(reason, "normal")
         first_due, resolution_due = due_times(now, priority, settings)
         stmt = dialect_insert(s, Ticket.__table__).values(
-            shop_id=shop.id, order_shopify_id=order_id, reason=reason, status="open", priority=priority,
-            tags=sorted({reason, *tags}), created_at=now, updated_at=now,
-            first_response_due_at=first_due, resolution_due_at=resolution_due,
-        ).on_conflict_do_nothing(index_elements=["shop_id", "order_shopify_id", "reason"],
+            shop_id=shop.id, order_shopify_id=order_id, subject=subject, reason=reason, status="open",
+            priority=priority, tags=sorted({reason, *tags}), created_at=now, updated_at=now,
+            first_response_due_at=first_due, resolution_due_at=resolution_due_at or resolution_due,
+        ).on_conflict_do_nothing(index_elements=["shop_id", "subject", "reason"],
                                  index_where=text("status IN ('open', 'pending')"))
         created = s.execute(stmt.returning(Ticket.id)).scalar_one_or_none() is not None
-        ticket = _open_ticket(s, shop, order_id, reason)
+        ticket = _open_ticket(s, shop, subject, reason)
     ticket.updated_at = now
     s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="note", body=note, created_at=now))
     return ticket, created

@@ -34,6 +34,7 @@ DEFAULTS: dict = {
     "delay_rules": {},
     "support_hours": {},
     "sla": {},
+    "refund_rules": {},
 }
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
@@ -151,6 +152,7 @@ CHECKS = {
     "delay_rules": lambda e, p, v: check_rules(e, p, v),
     "support_hours": lambda e, p, v: check_support_hours(e, p, v),
     "sla": lambda e, p, v: check_sla(e, p, v),
+    "refund_rules": lambda e, p, v: check_refund_rules(e, p, v),
 }
 
 
@@ -198,3 +200,4 @@ def validate(document, base: dict | None = None) -> tuple[dict, dict]:
 
 from shop_plugin.delays.rules import check_rules  # noqa: E402 - sections owned by later domains
 from shop_plugin.helpdesk.sla import check_sla, check_support_hours  # noqa: E402
+from shop_plugin.refunds.cost import check_refund_rules  # noqa: E402

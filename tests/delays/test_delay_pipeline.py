@@ -215,3 +215,17 @@ def test_one_scan_acts_on_slipped_orders_and_reschedules_the_rest(make_app, smtp
         rows = {c.order_shopify_id: c for c in session().scalars(select(OrderCheck))}
     assert rows[5003].next_check_at > at and rows[5003].active_reasons == []
     assert rows[5001].active_reasons == ["late_dispatch"] and len(tickets(app)) == 2
+
+
+def test_a_delay_that_lasts_raises_a_refund_prompt(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    deliver_to = client.get("/api/orders/5001", headers=bearer()).json["promise"]["deliver_to"]
+    past = datetime.fromisoformat(deliver_to).replace(tzinfo=SEOUL) + timedelta(days=2)
+    scan(app, past)
+    assert client.get("/api/refund-prompts", headers=bearer()).json["prompts"] == []
+    scan(app, past + timedelta(days=7))
+    [prompt] = client.get("/api/refund-prompts", headers=bearer()).json["prompts"]
+    assert prompt["trigger"] == "past_promise" and prompt["status"] == "pending"
+    scan(app, past + timedelta(days=30))  # likely lost now, but one prompt is already pending
+    assert len(client.get("/api/refund-prompts", headers=bearer()).json["prompts"]) == 1

@@ -2,11 +2,13 @@
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
+from shop_plugin.refunds import service as refunds
 from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
     orders.record_refund(session(), shop=ctx.shop, payload=ctx.payload)
+    refunds.reconcile(session(), shop=ctx.shop, payload=ctx.payload)
     ctx.order_id = int(ctx.payload["order_id"])
     if ctx.order_id:
         delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)

@@ -1,0 +1,53 @@
+"""Disputes become the most urgent tickets, closed with a note when the dispute is decided."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shop_plugin.db import parse_time
+from shop_plugin.helpdesk import service as tickets
+from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.orders.models import Fulfillment
+from shop_plugin.orders.service import get_order
+from shop_plugin.promises import service as promises
+from shop_plugin.refunds import service as refunds
+from shop_plugin.shops.models import Shop
+
+FINAL = ("won", "lost", "accepted", "charge_refunded")
+
+
+def on_dispute(s: Session, *, shop: Shop, payload: dict, now: datetime) -> None:
+    """disputes/create|update: open or update the dispute's ticket, prompt a refund when it helps."""
+    settings, _ = promises.get_settings(s, shop=shop)
+    reason = "inquiry" if payload.get("type") == "inquiry" else "dispute"
+    order_id = payload.get("order_id")
+    subject = f"dispute:{payload['id']}"
+    status = payload.get("status") or "needs_response"
+    detail = (f"{reason.title()} {payload['id']} ({payload.get('reason') or 'no reason given'}) for "
+              f"{payload.get('amount')} {payload.get('currency')}: {status}; evidence due "
+              f"{payload.get('evidence_due_by') or 'n/a'}.")
+    if status in FINAL:
+        _close(s, shop, subject, f"{detail} Closed: the dispute is {status}.", now)
+        return
+    tickets.open_or_update(s, shop=shop, order_id=order_id, reason=reason, note=detail, settings=settings, now=now,
+                           subject=subject, tags=("dispute",), resolution_due_at=parse_time(payload.get(
+                               "evidence_due_by")))
+    order = get_order(s, shop=shop, shopify_id=int(order_id)) if order_id else None
+    if order is None:
+        return
+    never_fulfilled = s.scalar(select(Fulfillment.id).where(
+        Fulfillment.shop_id == shop.id, Fulfillment.order_shopify_id == order.shopify_id)) is None
+    if reason == "inquiry":
+        refunds.raise_prompt(s, shop=shop, order=order, trigger="inquiry", settings=settings, now=now)
+    elif never_fulfilled:
+        refunds.raise_prompt(s, shop=shop, order=order, trigger="chargeback_unfulfilled", settings=settings, now=now)
+
+
+def _close(s: Session, shop: Shop, subject: str, note: str, now: datetime) -> None:
+    for ticket in s.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.subject == subject,
+                                                 Ticket.status.in_(("open", "pending")))):
+        s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="note", body=note, created_at=now))
+        s.execute(update(Ticket).where(Ticket.id == ticket.id).values(status="closed", resolved_at=now,
+                                                                      updated_at=now))

@@ -1,0 +1,95 @@
+"""Refund or wait? The expected cost of a chargeback against the cost of refunding now.
+
+expected = p(trigger) × (order total + chargeback fee + handling cost) + threshold penalty
+penalty  = chargeback fee × 10 × pressure²,  pressure = the shop's chargeback ratio this month
+           divided by the tightest card-network threshold (capped at 1): the nearer the shop is to
+           a monitoring programme, the more each further chargeback costs.
+Recommend a full refund when expected ≥ the order total, a partial refund (a share of the total)
+when expected ≥ that share, a reship for carrier losses, else wait.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from shop_plugin.validation import Errors
+
+DEFAULT_REFUND_RULES = {
+    "chargeback_fee": "15.00",
+    "handling_cost": "10.00",
+    "partial_share": "0.30",
+    "past_promise_days": 7,
+    "delivery_exception_days": 3,
+    "probabilities": {
+        "inquiry": "0.60", "chargeback_unfulfilled": "0.90", "past_promise": "0.35", "likely_lost": "0.60",
+        "delivery_exception": "0.30", "customer_intent": "0.45",
+    },
+}
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    recommended: str
+    amount: Decimal
+    expected_chargeback_cost: Decimal
+    rationale: dict
+
+
+def rules_of(settings: dict) -> dict:
+    given = settings.get("refund_rules", {})
+    return {**DEFAULT_REFUND_RULES, **given,
+            "probabilities": {**DEFAULT_REFUND_RULES["probabilities"], **given.get("probabilities", {})}}
+
+
+def assess(*, trigger: str, total: Decimal, refunded: Decimal, pressure: float, rules: dict) -> Assessment:
+    """The recommendation for one order and trigger, with the arithmetic that produced it."""
+    p = Decimal(rules["probabilities"][trigger])
+    fee, handling = Decimal(rules["chargeback_fee"]), Decimal(rules["handling_cost"])
+    pressure_d = Decimal(str(min(max(pressure, 0.0), 1.0))).quantize(Decimal("0.0001"))
+    penalty = (fee * 10 * pressure_d * pressure_d).quantize(CENT, ROUND_HALF_UP)
+    expected = (p * (total + fee + handling) + penalty).quantize(CENT, ROUND_HALF_UP)
+    refundable = max(total - refunded, Decimal(0))
+    partial = (refundable * Decimal(rules["partial_share"])).quantize(CENT, ROUND_HALF_UP)
+    if expected >= refundable:
+        recommended, amount = "full_refund", refundable
+    elif expected >= partial:
+        recommended, amount = "partial_refund", partial
+    elif trigger in ("likely_lost", "delivery_exception"):
+        recommended, amount = "reship", Decimal(0)
+    else:
+        recommended, amount = "wait", Decimal(0)
+    rationale = {
+        "probability": str(p), "order_total": str(total), "already_refunded": str(refunded),
+        "chargeback_fee": str(fee), "handling_cost": str(handling), "threshold_pressure": str(pressure_d),
+        "threshold_penalty": str(penalty), "expected_chargeback_cost": str(expected),
+        "refund_cost": str(amount if recommended.endswith("refund") else Decimal(0)),
+        "formula": f"{p} × ({total} + {fee} + {handling}) + {penalty} = {expected}",
+    }
+    return Assessment(recommended, amount, expected, rationale)
+
+
+def check_refund_rules(errors: Errors, path: str, value) -> None:
+    allowed = set(DEFAULT_REFUND_RULES)
+    if not errors.check(isinstance(value, dict) and set(value) <= allowed, path,
+                        f"must be an object with keys among {', '.join(sorted(allowed))}"):
+        return
+    for key in ("chargeback_fee", "handling_cost", "partial_share"):
+        if key in value:
+            try:
+                ok = Decimal(str(value[key])) >= 0 and (key != "partial_share" or Decimal(str(value[key])) <= 1)
+            except ArithmeticError:
+                ok = False
+            errors.check(ok, f"{path}.{key}", "must be a non-negative decimal (a share is at most 1)")
+    for key in ("past_promise_days", "delivery_exception_days"):
+        if key in value:
+            errors.check(type(value[key]) is int and 1 <= value[key] <= 90, f"{path}.{key}", "must be 1 to 90 days")
+    probabilities = value.get("probabilities", {})
+    if errors.check(isinstance(probabilities, dict) and set(probabilities) <= set(
+            DEFAULT_REFUND_RULES["probabilities"]), f"{path}.probabilities", "names an unknown trigger"):
+        for trigger, p in probabilities.items():
+            try:
+                ok = 0 <= Decimal(str(p)) <= 1
+            except ArithmeticError:
+                ok = False
+            errors.check(ok, f"{path}.probabilities.{trigger}", "must be between 0 and 1")

@@ -1,0 +1,181 @@
+"""Refund prompts: raised by triggers, accepted once (one refund), dismissed, reconciled."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.disputes.ratio import pressure
+from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.orders.models import Order, Refund
+from shop_plugin.orders.serialize import money_str
+from shop_plugin.refunds import cost, shopify_refunds
+from shop_plugin.refunds.models import RefundPrompt
+from shop_plugin.shops.models import Shop
+
+IN_FLIGHT = timedelta(minutes=5)
+NOTE_TAG = "ShipPromise refund prompt #{id}"
+NOTE_RE = re.compile(r"ShipPromise refund prompt #(\d+)")
+
+
+class PromptError(Exception):
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _note_on_tickets(s: Session, shop: Shop, order_id: int, body: str, now: datetime) -> None:
+    for ticket_id in s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, Ticket.order_shopify_id ==
+                                                      order_id, Ticket.status.in_(("open", "pending")))):
+        s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket_id, kind="note", body=body, created_at=now))
+
+
+def refunded_so_far(s: Session, *, shop: Shop, order_id: int) -> Decimal:
+    total = s.scalar(select(func.sum(Refund.amount)).where(Refund.shop_id == shop.id,
+                                                           Refund.order_shopify_id == order_id))
+    return Decimal(total or 0)
+
+
+def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime) -> int | None:
+    """A prompt for this order and trigger, unless one was raised before or another is pending."""
+    if order.total_price is None or order.financial_status in ("refunded", "voided"):
+        return None
+    refunded = Decimal(money_str(refunded_so_far(s, shop=shop, order_id=order.shopify_id), order.currency))
+    total = Decimal(money_str(order.total_price, order.currency))  # the currency's own decimals
+    assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
+                             pressure=pressure(s, shop=shop, timezone=settings["timezone"], now=now),
+                             rules=cost.rules_of(settings))
+    pending = s.scalar(select(RefundPrompt.id).where(RefundPrompt.shop_id == shop.id, RefundPrompt.status ==
+                                                     "pending", RefundPrompt.order_shopify_id == order.shopify_id))
+    if pending is not None:
+        return None
+    prompt_id = insert_ignore(s, RefundPrompt.__table__, {
+        "shop_id": shop.id, "order_shopify_id": order.shopify_id, "trigger": trigger,
+        "recommended": assessment.recommended, "amount": assessment.amount, "currency": order.currency,
+        "expected_chargeback_cost": assessment.expected_chargeback_cost, "rationale": assessment.rationale,
+        "status": "pending", "created_at": now,
+    }, ["shop_id", "order_shopify_id", "trigger"])
+    if prompt_id is not None:
+        _note_on_tickets(s, shop, order.shopify_id, f"Refund prompt #{prompt_id} ({trigger}): recommend "
+                         f"{assessment.recommended.replace('_', ' ')}; {assessment.rationale['formula']}.", now)
+    return prompt_id
+
+
+def get(s: Session, *, shop: Shop, prompt_id: int) -> RefundPrompt | None:
+    return s.scalars(select(RefundPrompt).where(RefundPrompt.shop_id == shop.id, RefundPrompt.id == prompt_id)
+                     .execution_options(populate_existing=True)).one_or_none()
+
+
+def get_all(s: Session, *, shop: Shop, status: str | None = None, order_id: int | None = None) -> list[RefundPrompt]:
+    stmt = select(RefundPrompt).where(RefundPrompt.shop_id == shop.id)
+    if status:
+        stmt = stmt.where(RefundPrompt.status == status)
+    if order_id is not None:
+        stmt = stmt.where(RefundPrompt.order_shopify_id == order_id)
+    return list(s.scalars(stmt.order_by(RefundPrompt.id.desc()).limit(200)))
+
+
+def dismiss(s: Session, *, shop: Shop, prompt_id: int, reason: str) -> RefundPrompt:
+    result = s.execute(update(RefundPrompt).where(
+        RefundPrompt.shop_id == shop.id, RefundPrompt.id == prompt_id, RefundPrompt.status.in_(("pending", "failed"))
+    ).values(status="dismissed", note=reason[:1000], decided_at=utcnow()))
+    s.commit()
+    prompt = get(s, shop=shop, prompt_id=prompt_id)
+    if prompt is None:
+        raise PromptError("no such refund prompt", 404)
+    if result.rowcount != 1:
+        raise PromptError(f"the prompt is {prompt.status}; only pending or failed prompts can be dismissed")
+    return prompt
+
+
+def _amount(prompt: RefundPrompt, order: Order, refunded: Decimal, given: str | None) -> Decimal:
+    try:
+        amount = Decimal(given) if given is not None else prompt.amount
+    except (InvalidOperation, TypeError):
+        raise PromptError("amount must be a decimal such as 12.00", 422) from None
+    if amount <= 0 and given is None:
+        raise PromptError(f"this prompt recommends {prompt.recommended}; give the amount to refund", 422)
+    if not Decimal(0) < amount <= (order.total_price or Decimal(0)) - refunded:
+        raise PromptError(f"amount must be more than 0 and at most {(order.total_price or 0) - refunded}", 422)
+    return amount
+
+
+def _claim(s: Session, shop: Shop, prompt_id: int, amount: Decimal, note: str | None, now: datetime) -> bool:
+    """Pending, failed, or accepted long ago without an answer: move to accepted, keeping the key."""
+    result = s.execute(update(RefundPrompt).where(
+        RefundPrompt.shop_id == shop.id, RefundPrompt.id == prompt_id,
+        or_(RefundPrompt.status.in_(("pending", "failed")),
+            (RefundPrompt.status == "accepted") & (RefundPrompt.attempted_at < now - IN_FLIGHT)),
+    ).values(status="accepted", amount=amount, note=note, attempted_at=now, error=None))
+    s.commit()
+    return result.rowcount == 1
+
+
+def accept(s: Session, *, shop: Shop, prompt_id: int, amount: str | None = None,
+           note: str | None = None) -> RefundPrompt:
+    """Execute the refund exactly once: the idempotency key is stored before the Admin API call
+    and reused by every retry, and the refunds/create webhook completes a prompt whose answer
+    was lost."""
+    prompt = get(s, shop=shop, prompt_id=prompt_id)
+    if prompt is None:
+        raise PromptError("no such refund prompt", 404)
+    if prompt.status == "refunded":
+        return prompt
+    order = s.scalars(select(Order).where(Order.shop_id == shop.id, Order.shopify_id ==
+                                          prompt.order_shopify_id)).one()
+    refunded = refunded_so_far(s, shop=shop, order_id=order.shopify_id)
+    value = _amount(prompt, order, refunded, amount)
+    if prompt.idempotency_key is None:
+        s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.idempotency_key.is_(None))
+                  .values(idempotency_key=str(uuid.uuid4())))
+        s.commit()
+    now = utcnow()
+    if not _claim(s, shop, prompt_id, value, note, now):
+        prompt = get(s, shop=shop, prompt_id=prompt_id)
+        if prompt.status == "refunded":
+            return prompt
+        raise PromptError(f"the prompt is {prompt.status}" + (" (a refund is in progress)"
+                                                              if prompt.status == "accepted" else ""))
+    prompt = get(s, shop=shop, prompt_id=prompt_id)
+    try:
+        refund_id = shopify_refunds.create(shop, order=order, amount=value, key=prompt.idempotency_key,
+                                           note=f"{NOTE_TAG.format(id=prompt.id)}. {note or ''}".strip())
+    except Exception as exc:  # noqa: BLE001 - the merchant sees why and may retry with the same key
+        s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.status == "accepted")
+                  .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000]))
+        s.commit()
+        return get(s, shop=shop, prompt_id=prompt_id)
+    complete(s, shop=shop, prompt_id=prompt.id, refund_id=refund_id)
+    return get(s, shop=shop, prompt_id=prompt_id)
+
+
+def complete(s: Session, *, shop: Shop, prompt_id: int, refund_id: str) -> None:
+    """Mark the prompt refunded (from the API answer or the refunds/create webhook), once."""
+    now = utcnow()
+    result = s.execute(update(RefundPrompt).where(
+        RefundPrompt.shop_id == shop.id, RefundPrompt.id == prompt_id, RefundPrompt.status != "refunded"
+    ).values(status="refunded", refund_shopify_id=refund_id, decided_at=now, error=None))
+    if result.rowcount == 1:
+        prompt = s.get(RefundPrompt, prompt_id)
+        _note_on_tickets(s, shop, prompt.order_shopify_id, f"Refunded {prompt.amount} {prompt.currency or ''} "
+                         f"(prompt #{prompt_id}, refund {refund_id}).", now)
+    s.commit()
+
+
+def reconcile(s: Session, *, shop: Shop, payload: dict) -> None:
+    """refunds/create: a refund whose note names a prompt completes that prompt."""
+    found = NOTE_RE.search(payload.get("note") or "")
+    if found:
+        refund_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload.get('id')}"
+        result = s.execute(update(RefundPrompt).where(
+            RefundPrompt.shop_id == shop.id, RefundPrompt.id == int(found.group(1)),
+            RefundPrompt.status.in_(("accepted", "failed", "pending"))
+        ).values(status="refunded", refund_shopify_id=refund_gid, decided_at=utcnow(), error=None))
+        if result.rowcount:
+            _note_on_tickets(s, shop, int(payload["order_id"]), f"Refund {refund_gid} confirmed by Shopify "
+                             f"for prompt #{found.group(1)}.", utcnow())

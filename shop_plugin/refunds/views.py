@@ -1,0 +1,81 @@
+"""Refund prompts and the dispute ratio, for the embedded admin."""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, g, jsonify, request
+
+from shop_plugin.db import iso, utcnow
+from shop_plugin.disputes.ratio import monthly_ratio
+from shop_plugin.extensions import session
+from shop_plugin.orders.models import Order
+from shop_plugin.orders.serialize import money_str
+from shop_plugin.promises import service as promises
+from shop_plugin.refunds import service
+from shop_plugin.refunds.models import STATUSES, RefundPrompt
+from shop_plugin.shopify.auth import admin_api
+
+bp = Blueprint("refunds", __name__)
+
+
+def prompt_json(p: RefundPrompt, names: dict[int, str]) -> dict:
+    return {"id": p.id, "order_id": p.order_shopify_id, "order_name": names.get(p.order_shopify_id),
+            "trigger": p.trigger, "recommended": p.recommended, "amount": money_str(p.amount, p.currency),
+            "currency": p.currency, "expected_chargeback_cost": money_str(p.expected_chargeback_cost, p.currency),
+            "rationale": p.rationale, "status": p.status, "created_at": iso(p.created_at),
+            "refund_id": p.refund_shopify_id, "error": p.error}
+
+
+def _names(prompts: list[RefundPrompt]) -> dict[int, str]:
+    ids = {p.order_shopify_id for p in prompts}
+    if not ids:
+        return {}
+    return dict(session().execute(Order.__table__.select().with_only_columns(Order.shopify_id, Order.name).where(
+        Order.shop_id == g.shop.id, Order.shopify_id.in_(ids))).all())
+
+
+@bp.get("/api/refund-prompts")
+@admin_api
+def list_prompts():
+    status, order_id = request.args.get("status"), request.args.get("order_id")
+    if (status and status not in STATUSES) or (order_id and not order_id.isdigit()):
+        return jsonify(errors={"status": f"one of {', '.join(STATUSES)}", "order_id": "a number"}), 400
+    prompts = service.get_all(session(), shop=g.shop, status=status, order_id=int(order_id) if order_id else None)
+    names = _names(prompts)
+    return jsonify(prompts=[prompt_json(p, names) for p in prompts])
+
+
+@bp.post("/api/refund-prompts/<int:prompt_id>/accept")
+@admin_api
+def accept(prompt_id: int):
+    body = request.get_json(silent=True) or {}
+    try:
+        prompt = service.accept(session(), shop=g.shop, prompt_id=prompt_id, amount=body.get("amount"),
+                                note=body.get("note"))
+    except service.PromptError as exc:
+        return jsonify(error=str(exc)), exc.status
+    if prompt.status == "refunded":
+        return jsonify(status="refunded", refund_id=prompt.refund_shopify_id)
+    return jsonify(status=prompt.status, error=prompt.error, retryable=True), 502
+
+
+@bp.post("/api/refund-prompts/<int:prompt_id>/dismiss")
+@admin_api
+def dismiss(prompt_id: int):
+    reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+    try:
+        prompt = service.dismiss(session(), shop=g.shop, prompt_id=prompt_id, reason=reason)
+    except service.PromptError as exc:
+        return jsonify(error=str(exc)), exc.status
+    return jsonify(status=prompt.status)
+
+
+@bp.get("/api/disputes/ratio")
+@admin_api
+def ratio():
+    settings, _ = promises.get_settings(session(), shop=g.shop)
+    month = request.args.get("month") or utcnow().astimezone(ZoneInfo(settings["timezone"])).strftime("%Y-%m")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        return jsonify(errors={"month": "must be YYYY-MM"}), 400
+    return jsonify(monthly_ratio(session(), shop=g.shop, month=month, timezone=settings["timezone"]))

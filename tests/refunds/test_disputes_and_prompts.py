@@ -1,0 +1,206 @@
+"""Disputes become urgent tickets and refund prompts; accepting refunds exactly once."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+
+from shop_plugin.extensions import session
+from shop_plugin.helpdesk.models import Ticket
+from shop_plugin.refunds import service as refunds
+from tests.support import OTHER_SHOP, SHOP, bearer, fixture, session_token, signed_webhook
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def install(client, shop=SHOP):
+    client.get(f"/?shop={shop}&embedded=1&id_token={session_token(shop)}")
+
+
+def order(order_id=4001, total="80.00", **changes) -> dict:
+    payload = fixture("orders_create.rest_fixture.json")
+    payload.update(id=order_id, name=f"#{order_id}", total_price=total, financial_status="paid", fulfillments=[],
+                   refunds=[], created_at=(NOW - timedelta(days=3)).isoformat(), updated_at=NOW.isoformat(),
+                   admin_graphql_api_id=f"gid://shopify/Order/{order_id}")
+    payload.update(changes)
+    return payload
+
+
+def dispute(kind="inquiry", status="needs_response", order_id=4001, dispute_id=77, initiated=None) -> dict:
+    return dict(fixture("disputes_create.rest_fixture.json"), id=dispute_id, order_id=order_id, type=kind,
+                status=status, amount="80.00", evidence_due_by=(NOW + timedelta(days=7)).isoformat(),
+                initiated_at=(initiated or NOW).isoformat())
+
+
+def tickets(app):
+    with app.app_context():
+        return list(session().scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def prompts(client, shop=SHOP):
+    return client.get("/api/refund-prompts", headers=bearer(shop)).json["prompts"]
+
+
+def test_an_inquiry_opens_an_urgent_ticket_due_at_the_evidence_deadline_and_a_prompt(app, client):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    [ticket] = tickets(app)
+    assert (ticket.reason, ticket.priority, ticket.subject) == ("inquiry", "urgent", "dispute:77")
+    assert abs((ticket.resolution_due_at - (NOW + timedelta(days=7))).total_seconds()) < 1
+    [prompt] = prompts(client)
+    assert (prompt["trigger"], prompt["recommended"], prompt["amount"]) == ("inquiry", "partial_refund", "24.00")
+    assert prompt["expected_chargeback_cost"] == "63.00" and "0.60 × (80.00 + 15.00 + 10.00)" in prompt[
+        "rationale"]["formula"]
+    assert prompt["order_name"] == "#4001" and prompt["status"] == "pending"
+
+
+def test_a_decided_dispute_closes_its_ticket_with_a_note(app, client):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
+    signed_webhook(client, "disputes/update", dispute(kind="chargeback", status="won"),
+                   **{"X-Shopify-Triggered-At": (NOW + timedelta(days=1)).isoformat()})
+    [ticket] = tickets(app)
+    assert ticket.status == "closed"
+    notes = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json["notes"]
+    assert "won" in notes[-1]["body"]
+
+
+def test_a_dispute_without_an_order_still_gets_one_ticket(app, client):
+    install(client)
+    for _ in range(2):
+        signed_webhook(client, "disputes/create", dispute(order_id=None, dispute_id=78))
+    [ticket] = tickets(app)
+    assert ticket.order_shopify_id is None and ticket.subject == "dispute:78"
+    assert prompts(client) == []
+
+
+def test_a_chargeback_on_a_never_fulfilled_order_prompts_a_full_refund(app, client):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
+    [prompt] = prompts(client)
+    assert (prompt["trigger"], prompt["recommended"], prompt["amount"]) == (
+        "chargeback_unfulfilled", "full_refund", "80.00")
+
+
+def test_accepting_refunds_once_even_with_eight_concurrent_clicks(app, client, fake_shopify):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    barrier, answers = threading.Barrier(8), []
+
+    def click():
+        local = app.test_client()
+        barrier.wait()
+        answers.append(local.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer()))
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(fake_shopify.graphql_calls("refundCreate")) == 1
+    assert {a.status_code for a in answers} <= {200, 409}
+    assert any(a.status_code == 200 and a.json["status"] == "refunded" for a in answers)
+    assert prompts(client)[0]["status"] == "refunded"
+    again = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    assert again.json["status"] == "refunded" and len(fake_shopify.graphql_calls("refundCreate")) == 1
+
+
+def test_a_crash_after_the_call_is_healed_by_the_webhook_and_retries_reuse_the_key(app, client, fake_shopify,
+                                                                                   monkeypatch):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    monkeypatch.setattr(refunds, "complete", lambda *a, **k: (_ for _ in ()).throw(SystemExit("worker killed")))
+    try:
+        client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    except SystemExit:
+        pass
+    monkeypatch.undo()
+    assert prompts(client)[0]["status"] == "accepted"
+    refund = dict(fixture("refunds_create.rest_fixture.json"), id=901, order_id=4001,
+                  note=f"ShipPromise refund prompt #{prompt_id}. ")
+    signed_webhook(client, "refunds/create", refund)
+    assert prompts(client)[0]["status"] == "refunded"
+    assert len(fake_shopify.refunds_by_key) == 1
+
+
+def test_user_errors_fail_the_prompt_and_a_retry_uses_the_same_key(app, client, fake_shopify):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    refused = {"data": {"refundCreate": {"refund": None, "userErrors": [{"field": None, "message": "Declined"}]}}}
+    fake_shopify.graphql_replies.extend([httpx.Response(200, json={"data": {"order": {"transactions": []}}}),
+                                         httpx.Response(200, json=refused)])
+    first = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    assert first.status_code == 502 and first.json["status"] == "failed" and "Declined" in first.json["error"]
+    second = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    assert second.json["status"] == "refunded"
+    keys = {c["query"].split('key: "')[1].split('"')[0] for c in fake_shopify.graphql_calls("refundCreate")}
+    assert len(keys) == 1
+
+
+def test_throttling_fails_clearly_and_is_retryable(app, client, fake_shopify):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    throttled = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]}
+    fake_shopify.graphql_replies.append(httpx.Response(200, json=throttled))
+    response = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    assert response.status_code == 502 and "throttled" in response.json["error"] and response.json["retryable"]
+
+
+def test_amounts_are_checked_and_partial_refunds_allowed(app, client, fake_shopify):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    assert client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "500"},
+                       headers=bearer()).status_code == 422
+    assert client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "abc"},
+                       headers=bearer()).status_code == 422
+    ok = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "12.50"}, headers=bearer())
+    assert ok.json["status"] == "refunded"
+    [call] = fake_shopify.graphql_calls("refundCreate")
+    assert call["variables"]["input"]["transactions"][0]["amount"] == "12.50"
+
+
+def test_dismissing_and_shop_isolation(app, client):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    assert client.post(f"/api/refund-prompts/{prompt_id}/dismiss", json={"reason": "tracking shows delivered"},
+                       headers=bearer(OTHER_SHOP)).status_code == 404
+    assert client.post(f"/api/refund-prompts/{prompt_id}/dismiss", json={"reason": "delivered"},
+                       headers=bearer()).json["status"] == "dismissed"
+    assert client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer()).status_code == 409
+    assert prompts(client, OTHER_SHOP) == []
+    assert client.get("/api/refund-prompts?status=dismissed", headers=bearer()).json["prompts"][0]["id"] == prompt_id
+
+
+def test_the_dispute_ratio_counts_the_month_in_the_shops_time_zone(app, client):
+    install(client)
+    client.put("/api/settings", json={"timezone": "Asia/Seoul"}, headers=bearer())
+    for n in range(4):
+        signed_webhook(client, "orders/create", order(5000 + n, created_at="2026-10-15T12:00:00+09:00"))
+    # 2026-10-31T20:00Z is already November in Seoul
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=5000, dispute_id=1,
+                                                      initiated=datetime(2026, 10, 31, 10, tzinfo=UTC)))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=5001, dispute_id=2,
+                                                      initiated=datetime(2026, 10, 31, 20, tzinfo=UTC)))
+    october = client.get("/api/disputes/ratio?month=2026-10", headers=bearer()).json
+    assert (october["orders"], october["chargebacks"], october["ratio"]) == (4, 1, 0.25)
+    ecm = next(h for h in october["headroom"] if h["programme"] == "mastercard_ecm")
+    assert ecm["disputes_left"] == 99
+    assert client.get("/api/disputes/ratio?month=2026-11", headers=bearer()).json["chargebacks"] == 1
+    assert client.get("/api/disputes/ratio?month=2026-13", headers=bearer()).status_code == 400
