@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from shop_plugin.admin.views import bp as admin
     from shop_plugin.delays.views import bp as delays
+    from shop_plugin.disputes.views import bp as disputes
     from shop_plugin.events.views import bp as events
     from shop_plugin.health import bp as health
     from shop_plugin.helpdesk.views import bp as helpdesk
@@ -51,7 +52,9 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.refunds.views import bp as refunds
     from webhooks.receiver import bp as webhooks
 
-    for bp in (admin, delays, events, health, helpdesk, notify, orders, promises, refunds, storefront, webhooks):
+    blueprints = (admin, delays, disputes, events, health, helpdesk, notify, orders, promises, refunds, storefront,
+                  webhooks)
+    for bp in blueprints:
         app.register_blueprint(bp)
 
 

@@ -1,17 +1,12 @@
-"""Refund prompts and the dispute ratio, for the embedded admin."""
+"""Refund prompts, for the embedded admin: list, accept (one refund), dismiss."""
 from __future__ import annotations
-
-import re
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, jsonify, request
 
-from shop_plugin.db import iso, utcnow
-from shop_plugin.disputes.ratio import monthly_ratio
+from shop_plugin.db import iso
 from shop_plugin.extensions import session
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.serialize import money_str
-from shop_plugin.promises import service as promises
 from shop_plugin.refunds import service
 from shop_plugin.refunds.models import STATUSES, RefundPrompt
 from shop_plugin.shopify.auth import admin_api
@@ -69,13 +64,3 @@ def dismiss(prompt_id: int):
     except service.PromptError as exc:
         return jsonify(error=str(exc)), exc.status
     return jsonify(status=prompt.status)
-
-
-@bp.get("/api/disputes/ratio")
-@admin_api
-def ratio():
-    settings, _ = promises.get_settings(session(), shop=g.shop)
-    month = request.args.get("month") or utcnow().astimezone(ZoneInfo(settings["timezone"])).strftime("%Y-%m")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        return jsonify(errors={"month": "must be YYYY-MM"}), 400
-    return jsonify(monthly_ratio(session(), shop=g.shop, month=month, timezone=settings["timezone"]))

@@ -204,3 +204,31 @@ def test_the_dispute_ratio_counts_the_month_in_the_shops_time_zone(app, client):
     assert ecm["disputes_left"] == 99
     assert client.get("/api/disputes/ratio?month=2026-11", headers=bearer()).json["chargebacks"] == 1
     assert client.get("/api/disputes/ratio?month=2026-13", headers=bearer()).status_code == 400
+
+
+def test_the_evidence_pack_gathers_promise_timeline_delivery_and_refunds(app, client):
+    install(client)
+    client.put("/api/settings", json={"policies": {"refund": {"en": "<b>Full</b> refunds within 30 days."}}},
+               headers=bearer())
+    signed_webhook(client, "orders/create", order(customer_locale="en"))
+    shipped = (NOW - timedelta(days=2)).isoformat()
+    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=61,
+                                                       order_id=4001, status="success", tracking_company="DHL",
+                                                       created_at=shipped, updated_at=shipped))
+    signed_webhook(client, "fulfillment_events/create", dict(fixture("fulfillment_events_create.rest_fixture.json"),
+                                                             id=62, fulfillment_id=61, order_id=4001,
+                                                             status="delivered", city="Louisville",
+                                                             happened_at=NOW.isoformat()))
+    signed_webhook(client, "refunds/create", dict(fixture("refunds_create.rest_fixture.json"), id=63,
+                                                  order_id=4001, note="goodwill"))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
+    pack = client.get("/api/disputes/77/evidence", headers={**bearer(), "Accept": "application/json"}).json
+    assert pack["dispute"]["type"] == "chargeback" and pack["order"]["name"] == "#4001"
+    assert pack["promise"]["text"].startswith("Ships by") and pack["promise"]["shown_at"]
+    assert {"kind": "refund", "text": "<b>Full</b> refunds within 30 days."} in pack["promise"]["policies_shown"]
+    assert pack["fulfillments"][0]["carrier"] == "DHL" and pack["fulfillments"][0]["timeline"][0]["status"] == \
+        "delivered"
+    assert pack["delivery"]["place"] == "Louisville" and pack["refunds"][0]["note"] == "goodwill"
+    html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
+    assert "Louisville" in html and "&lt;b&gt;Full&lt;/b&gt;" in html and "<b>Full</b>" not in html
+    assert client.get("/api/disputes/77/evidence", headers=bearer(OTHER_SHOP)).status_code == 404
