@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, Insert, Table, TypeDecorator, and_, any_, bindparam, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 
@@ -49,12 +50,12 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def dialect_insert(session: Session, table: Table) -> Insert:
-    dialect = session.get_bind().dialect.name
+def dialect_insert(session: Session | Connection, table: Table) -> Insert:
+    dialect = (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def insert_ignore(session: Session, table: Table, values: dict, keys: list[str]) -> int | None:
+def insert_ignore(session: Session | Connection, table: Table, values: dict, keys: list[str]) -> int | None:
     """Insert a row unless one with the same keys exists; the new id, or None if it existed."""
     stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
     return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()

@@ -6,8 +6,10 @@ Jobs are named by import path and take ids, never objects, so any job can run tw
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 
 from flask import Flask, current_app
 from werkzeug.utils import import_string
@@ -56,20 +58,69 @@ class InlineQueue:
         except Exception:
             log.exception("inline job %s%r failed; the sweeper will retry it", path, args)
 
+    def enqueue_soon(self, path: str, *args) -> None:
+        self.enqueue(path, *args)
+
+    def flush(self, block: bool = True) -> int:
+        return 0
+
     def ping(self) -> str:
         return "inline"
 
 
 class RQQueue:
+    """RQ on Redis. `enqueue_soon` batches: a per-process thread sends buffered jobs in one
+    pipeline (RQ's enqueue_many), so the webhook receiver never waits on Redis."""
+
+    BATCH = 500
+    MAX_BUFFERED = 50_000  # Redis down for long: stop buffering; the sweeper has the durable rows
+
     def __init__(self, redis_url: str, name: str) -> None:
         from redis import Redis
         from rq import Queue
 
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(name, connection=self.redis)
+        self.buffer: SimpleQueue = SimpleQueue()
+        self.flusher: threading.Thread | None = None
+        self.flusher_lock = threading.Lock()
+
+    def _job(self, path: str, args: tuple):
+        return self.queue.prepare_data(run_task, (path, *args), timeout=JOB_TIMEOUT, result_ttl=0,
+                                       failure_ttl=86400)
 
     def enqueue(self, path: str, *args) -> None:
         self.queue.enqueue(run_task, path, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
+
+    def enqueue_soon(self, path: str, *args) -> None:
+        """Hand the job to the flusher thread (started in this process on first use)."""
+        if self.flusher is None or not self.flusher.is_alive():
+            with self.flusher_lock:
+                if self.flusher is None or not self.flusher.is_alive():
+                    self.flusher = threading.Thread(target=self._flush_forever, name="rq-flusher", daemon=True)
+                    self.flusher.start()
+        if self.buffer.qsize() < self.MAX_BUFFERED:
+            self.buffer.put((path, args))
+
+    def flush(self, block: bool = True) -> int:
+        """Send what is buffered now; returns how many jobs were sent."""
+        batch = []
+        try:
+            batch.append(self.buffer.get(block=block, timeout=1 if block else None))
+            while len(batch) < self.BATCH:
+                batch.append(self.buffer.get_nowait())
+        except Empty:
+            pass
+        if batch:
+            try:
+                self.queue.enqueue_many([self._job(path, args) for path, args in batch])
+            except Exception:  # noqa: BLE001 - the rows are durable; the sweeper enqueues them later
+                log.exception("could not enqueue %d job(s); the sweeper will", len(batch))
+        return len(batch)
+
+    def _flush_forever(self) -> None:
+        while True:
+            self.flush(block=True)
 
     def ping(self) -> str:
         self.redis.ping()
@@ -101,6 +152,12 @@ def _start_periodic_on_first_request(app: Flask) -> None:
 
 def queue() -> InlineQueue | RQQueue:
     return current_app.extensions["jobs"]
+
+
+def enqueue_soon(func: Callable, *args) -> None:
+    """Queue `func(*args)` without waiting for Redis: for callers whose work is already durable
+    (a committed webhook row), where a lost enqueue only means the sweeper runs it later."""
+    queue().enqueue_soon(task_path(func), *args)
 
 
 def enqueue(func: Callable, *args) -> None:

@@ -54,13 +54,13 @@ def _store(domain: str, raw: bytes) -> int | None:
         "received_at": now,
         "next_attempt_at": now + timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"]),
     }
-    with database().session_factory() as s, s.begin():
-        return insert_ignore(s, WebhookEvent.__table__, row, ["shop_domain", "webhook_id"])
+    with database().engine.begin() as conn:  # a plain connection: no ORM bookkeeping on this path
+        return insert_ignore(conn, WebhookEvent.__table__, row, ["shop_domain", "webhook_id"])
 
 
 def _enqueue(event_id: int) -> None:
     try:
-        jobs.enqueue(processing.process_event, event_id)
+        jobs.enqueue_soon(processing.process_event, event_id)
     except Exception:
         log.exception("could not enqueue webhook event %s; the sweeper will", event_id)
 
