@@ -25,15 +25,14 @@ def get_settings(s: Session, *, shop: Shop) -> tuple[dict, int]:
     row = s.get(ShopSettings, shop.id)
     if row is None:
         return _base(shop), 0
-    settings, _ = rules.validate(row.document, _base(shop))
-    return settings, row.version
+    return rules.overlay(row.document, _base(shop)), row.version
 
 
 def settings_for(s: Session, *, shops: list[Shop]) -> dict[int, dict]:
     """Effective settings of many shops in one query (the delay scan's pages)."""
     rows = {r.shop_id: r for r in s.scalars(select(ShopSettings).where(
         ShopSettings.shop_id.in_([shop.id for shop in shops])))}
-    return {shop.id: rules.validate(rows[shop.id].document, _base(shop))[0] if shop.id in rows else _base(shop)
+    return {shop.id: rules.overlay(rows[shop.id].document, _base(shop)) if shop.id in rows else _base(shop)
             for shop in shops}
 
 

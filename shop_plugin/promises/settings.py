@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import date
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shop_plugin.promises.calendar import WEEKDAYS
@@ -129,9 +130,15 @@ def _policies(errors: Errors, path: str, value) -> None:
         _texts(errors, f"{path}.customs.text", customs.get("text", {}))
 
 
+@cache
+def _zones() -> frozenset[str]:
+    """available_timezones() walks the zone database on disk on every call: read it once."""
+    return frozenset(available_timezones())
+
+
 def _timezone(errors: Errors, path: str, value) -> None:
     try:
-        ok = isinstance(value, str) and value in available_timezones() and ZoneInfo(value) is not None
+        ok = isinstance(value, str) and value in _zones() and ZoneInfo(value) is not None
     except (ZoneInfoNotFoundError, ValueError):
         ok = False
     errors.check(ok, path, "must be an IANA time zone such as Asia/Seoul")
@@ -182,6 +189,11 @@ def _templates(errors: Errors, path: str, value) -> None:
             for name, text in templates.items():
                 errors.check(isinstance(text, str) and len(text) <= 2000, f"{at}.{name}",
                              "must be text up to 2000 characters")
+
+
+def overlay(document: dict, base: dict) -> dict:
+    """A saved (already validated) document over the defaults."""
+    return {**copy.deepcopy(base), **copy.deepcopy(document)}
 
 
 def validate(document, base: dict | None = None) -> tuple[dict, dict]:
