@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import insert_ignore, one_of, utcnow
@@ -101,8 +101,8 @@ def due_page(s: Session, *, now: datetime, after: tuple[datetime, int] | None, l
     stmt = select(OrderCheck.next_check_at, OrderCheck.id, OrderCheck.shop_id, OrderCheck.order_shopify_id).where(
         OrderCheck.next_check_at <= now)
     if after is not None:
-        stmt = stmt.where(or_(OrderCheck.next_check_at > after[0],
-                              and_(OrderCheck.next_check_at == after[0], OrderCheck.id > after[1])))
+        # a row-value comparison is one index range; the OR form re-reads earlier rows per page
+        stmt = stmt.where(tuple_(OrderCheck.next_check_at, OrderCheck.id) > tuple_(after[0], after[1]))
     return list(s.execute(stmt.order_by(OrderCheck.next_check_at, OrderCheck.id).limit(limit)).all())
 
 

@@ -15,9 +15,8 @@ from shop_plugin.shops.models import Shop, ShopSettings
 
 
 def _base(shop: Shop) -> dict:
-    base = rules.defaults()
-    base["timezone"] = shop.timezone or base["timezone"]
-    return base
+    """The defaults with the shop's own time zone (shared nested values: read, never mutate)."""
+    return {**rules.DEFAULTS, "timezone": shop.timezone or rules.DEFAULTS["timezone"]}
 
 
 def get_settings(s: Session, *, shop: Shop) -> tuple[dict, int]:
