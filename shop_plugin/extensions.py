@@ -36,7 +36,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it costs a round trip on every checkout (every webhook). A connection that died
+    # with its server fails one request (the receiver answers 503, Shopify retries) and is
+    # discarded; recycling bounds the age of idle connections.
+    return create_engine(url, pool_recycle=300, pool_size=10, max_overflow=10)
 
 
 class Database:

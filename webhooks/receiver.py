@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cache
 
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop_plugin import jobs
-from shop_plugin.db import insert_ignore, parse_time, utcnow
+from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
 from shop_plugin.extensions import database
@@ -54,8 +56,17 @@ def _store(domain: str, raw: bytes) -> int | None:
         "received_at": now,
         "next_attempt_at": now + timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"]),
     }
-    with database().engine.begin() as conn:  # a plain connection: no ORM bookkeeping on this path
-        return insert_ignore(conn, WebhookEvent.__table__, row, ["shop_domain", "webhook_id"])
+    engine = database().engine
+    with engine.begin() as conn:  # a plain connection: no ORM bookkeeping on this path
+        return conn.execute(_insert_statement(engine.dialect.name), row).scalar_one_or_none()
+
+
+@cache
+def _insert_statement(dialect: str):
+    """Built once per dialect: INSERT … ON CONFLICT (shop, webhook id) DO NOTHING RETURNING id."""
+    table = WebhookEvent.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["shop_domain", "webhook_id"]).returning(table.c.id)
 
 
 def _enqueue(event_id: int) -> None:
