@@ -1,0 +1,139 @@
+"""Webhook ingest benchmark: the app's POST /webhooks against a bare 200 endpoint, same gunicorn.
+
+    .venv/bin/python bench/ingest.py [--seconds 20] [--databases sqlite,postgresql]
+
+For each database: a fresh migrated database, then the bare app and the real app in turn under
+gunicorn.conf.py (2 gthread workers x 8 threads, keep-alive), each measured with the same client:
+max throughput (closed loop), then latency at half that maximum (open loop). After each run
+against the app, the rows are checked against the deliveries that got a 200. See BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import check
+import machine
+import report
+import servers
+from measure import Plan, Target, latency_at, max_throughput
+from redis import Redis
+
+DATABASES = ("sqlite", "postgresql")
+
+
+class Run:
+    """One benchmark run; hands out order-id ranges so no two workloads share an order id."""
+
+    def __init__(self, plan: Plan, workdir: Path) -> None:
+        self.plan, self.workdir, self.blocks = plan, workdir, 0
+
+    def order_ids(self) -> int:
+        self.blocks += 1
+        return 10**12 + self.blocks * 10**10
+
+    def database(self, kind: str) -> dict:
+        """Bare then app, both on this database's environment."""
+        with servers.database(kind, self.workdir) as url, servers.redis_db14() as redis:
+            env = servers.app_env(url, servers.free_port())
+            servers.migrate(env)
+            bare = self.target("bench.bare_app:app", {**env, "PORT": str(servers.free_port())}, f"{kind}-bare")
+            ingest = self.target("app:app", env, f"{kind}-app", url=url, redis=redis)
+        return {"database_url": url, "bare": bare, "ingest": ingest,
+                "ratio": round(ingest["max"]["req_per_s"] / max(bare["max"]["req_per_s"], 1e-9), 3)}
+
+    def target(self, module: str, env: dict, name: str, url: str | None = None, redis: Redis | None = None) -> dict:
+        """Max throughput, then latency at half of it; the database check after each (app only)."""
+        port, secret, log = int(env["PORT"]), env["SHOPIFY_API_SECRET"], self.workdir / f"{name}.log"
+        result: dict = {"server": module}
+        with servers.gunicorn(module, env, log) as proc:
+            server = Target(port, secret, proc.pid)
+            if url:
+                result["healthz"] = servers.healthz(port)
+            print(f"[{name}] max throughput: closed loop, {self.plan.connections} connections, "
+                  f"{self.plan.seconds:g}s", flush=True)
+            boots = servers.log_summary(log)["worker_boots"]
+            result["max"] = max_throughput(self.plan, server, "max", self.order_ids())
+            boots = self._after(result["max"], log, boots, url, "max", redis, env["RQ_QUEUE"])
+            rate = result["max"]["req_per_s"] / 2
+            print(f"[{name}] {result['max']['req_per_s']:.0f} req/s; latency: open loop at {rate:.0f} req/s",
+                  flush=True)
+            result["half"] = latency_at(self.plan, server, "lat", self.order_ids(), rate)
+            self._after(result["half"], log, boots, url, "lat", redis, env["RQ_QUEUE"])
+        result["server_log"] = servers.log_summary(log)
+        _keep_log(log, name)
+        return result
+
+    @staticmethod
+    def _after(summary: dict, log: Path, boots: int, url: str | None, tag: str, redis: Redis | None,
+               queue: str) -> int:
+        """Worker restarts during the workload (max_requests recycling shows in the tail), then
+        the database check (app only); returns the boot count so far."""
+        now = servers.log_summary(log)["worker_boots"]
+        summary["worker_restarts"] = now - boots
+        summary["load_average_after"] = [round(x, 2) for x in os.getloadavg()]  # others share the machine too
+        acked = summary.pop("acked")
+        if url:
+            summary["db_check"] = check.check_rows(url, tag, acked, redis, queue)
+            print(f"    rows: {json.dumps(summary['db_check'])}", flush=True)
+        return now
+
+
+def _keep_log(log: Path, name: str) -> None:
+    """Keep the last server log beside the results, for evidence (bench/results is git-ignored)."""
+    report.RESULTS.mkdir(exist_ok=True)
+    (report.RESULTS / f"last-{name}.log").write_bytes(log.read_bytes())
+
+
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per workload")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before the closed loop")
+    parser.add_argument("--databases", default=",".join(DATABASES), help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections in all")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    args = parser.parse_args(argv)
+    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if not args.databases or set(args.databases) - set(DATABASES):
+        parser.error(f"--databases takes a comma-separated subset of {','.join(DATABASES)}")
+    if not 1 <= args.seconds <= 600 or args.clients < 1 or args.connections < args.clients:
+        parser.error("need 1 <= --seconds <= 600 and --connections >= --clients >= 1")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    plan = Plan(connections=args.connections, processes=args.clients, seconds=args.seconds, warmup=args.warmup)
+    with tempfile.TemporaryDirectory(prefix="shippromise-bench-") as tmp:
+        workdir = Path(tmp)
+        results = {"started_utc": datetime.now(UTC).isoformat(timespec="seconds"), "plan": vars(plan),
+                   "body_bytes": len(check.body_template()), "machine": machine.describe(workdir), "databases": {}}
+        run = Run(plan, workdir)
+        for kind in args.databases:
+            results["databases"][kind] = run.database(kind)
+        results["verdict"] = {kind: report.verdict(db) for kind, db in results["databases"].items()}
+    path = report.write_json(results)
+    print(f"\nmachine: {json.dumps(results['machine'])}\n")
+    print(report.markdown(results))
+    print(f"\nresults: {path.relative_to(servers.ROOT)}")
+    print("verdict: " + "; ".join(f"{kind}: " + ", ".join(f"{k} {report.mark(ok)}" for k, ok in v.items())
+                                  for kind, v in results["verdict"].items()))
+    return 0 if all(v["rows"] for v in results["verdict"].values()) else 1  # only a lost or doubled row fails
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit("interrupted; every process and database this run started has been stopped")
