@@ -25,6 +25,7 @@ EXECUTORS = {
     "promise_metafields": "shop_plugin.promises.metafields:write",
     "promise_email": "shop_plugin.promises.email:send",
     "delay_notice": "shop_plugin.notify.notices:send",
+    "automatic_refund": "shop_plugin.refunds.service:run_automatic",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 

@@ -20,6 +20,8 @@ DEFAULT_REFUND_RULES = {
     "partial_share": "0.30",
     "past_promise_days": 7,
     "delivery_exception_days": 3,
+    # Off by default: refund without asking, for these triggers, up to these caps.
+    "automatic": {"enabled": False, "triggers": [], "max_order_amount": "50.00", "max_per_day": 5},
     "probabilities": {
         "inquiry": "0.60", "chargeback_unfulfilled": "0.90", "past_promise": "0.35", "likely_lost": "0.60",
         "delivery_exception": "0.30", "customer_intent": "0.45",
@@ -39,6 +41,7 @@ class Assessment:
 def rules_of(settings: dict) -> dict:
     given = settings.get("refund_rules", {})
     return {**DEFAULT_REFUND_RULES, **given,
+            "automatic": {**DEFAULT_REFUND_RULES["automatic"], **given.get("automatic", {})},
             "probabilities": {**DEFAULT_REFUND_RULES["probabilities"], **given.get("probabilities", {})}}
 
 
@@ -84,6 +87,8 @@ def check_refund_rules(errors: Errors, path: str, value) -> None:
     for key in ("past_promise_days", "delivery_exception_days"):
         if key in value:
             errors.check(type(value[key]) is int and 1 <= value[key] <= 90, f"{path}.{key}", "must be 1 to 90 days")
+    if "automatic" in value:
+        _check_automatic(errors, f"{path}.automatic", value["automatic"])
     probabilities = value.get("probabilities", {})
     if errors.check(isinstance(probabilities, dict) and set(probabilities) <= set(
             DEFAULT_REFUND_RULES["probabilities"]), f"{path}.probabilities", "names an unknown trigger"):
@@ -93,3 +98,20 @@ def check_refund_rules(errors: Errors, path: str, value) -> None:
             except ArithmeticError:
                 ok = False
             errors.check(ok, f"{path}.probabilities.{trigger}", "must be between 0 and 1")
+
+
+def _check_automatic(errors: Errors, path: str, auto) -> None:
+    if not errors.check(isinstance(auto, dict) and set(auto) <= set(DEFAULT_REFUND_RULES["automatic"]), path,
+                        "must be {enabled, triggers, max_order_amount, max_per_day}"):
+        return
+    errors.check(isinstance(auto.get("enabled", False), bool), f"{path}.enabled", "must be true or false")
+    triggers = auto.get("triggers", [])
+    errors.check(isinstance(triggers, list) and set(triggers) <= set(DEFAULT_REFUND_RULES["probabilities"]),
+                 f"{path}.triggers", "must list known triggers")
+    try:
+        ok = Decimal(str(auto.get("max_order_amount", "0"))) >= 0
+    except ArithmeticError:
+        ok = False
+    errors.check(ok, f"{path}.max_order_amount", "must be a non-negative decimal")
+    per_day = auto.get("max_per_day", 5)
+    errors.check(type(per_day) is int and 0 <= per_day <= 1000, f"{path}.max_per_day", "must be 0 to 1000")

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.disputes.ratio import pressure
+from shop_plugin.effects import service as effects
+from shop_plugin.effects.models import Effect
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.orders.models import Order, Refund
 from shop_plugin.orders.serialize import money_str
@@ -19,6 +21,7 @@ from shop_plugin.refunds.models import RefundPrompt
 from shop_plugin.shops.models import Shop
 
 IN_FLIGHT = timedelta(minutes=5)
+AUTO_NOTE = "automatic refund"
 NOTE_TAG = "ShipPromise refund prompt #{id}"
 NOTE_RE = re.compile(r"ShipPromise refund prompt #(\d+)")
 
@@ -63,7 +66,41 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     if prompt_id is not None:
         _note_on_tickets(s, shop, order.shopify_id, f"Refund prompt #{prompt_id} ({trigger}): recommend "
                          f"{assessment.recommended.replace('_', ' ')}; {assessment.rationale['formula']}.", now)
+        _maybe_automatic(s, shop=shop, prompt_id=prompt_id, trigger=trigger, total=total,
+                         recommended=assessment.recommended, settings=settings, now=now)
     return prompt_id
+
+
+def _maybe_automatic(s: Session, *, shop: Shop, prompt_id: int, trigger: str, total: Decimal, recommended: str,
+                     settings: dict, now: datetime) -> None:
+    """The merchant's automatic-refund rule: by trigger, under the per-order cap and the daily count."""
+    auto = cost.rules_of(settings)["automatic"]
+    if not (auto["enabled"] and trigger in auto["triggers"] and recommended.endswith("refund")
+            and total <= Decimal(str(auto["max_order_amount"]))):
+        return
+    since = now - timedelta(days=1)
+    today = s.scalar(select(func.count()).select_from(Effect).where(  # scheduled ones count too
+        Effect.shop_id == shop.id, Effect.kind == "automatic_refund", Effect.created_at >= since)) or 0
+    if today >= auto["max_per_day"]:
+        s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt_id).values(
+            error=f"automatic refund skipped: {today} today already (limit {auto['max_per_day']})"))
+        return
+    effects.schedule(s, shop=shop, kind="automatic_refund", key=str(prompt_id), payload={"prompt_id": prompt_id})
+
+
+def run_automatic(shop: Shop, payload: dict) -> dict:
+    """Effect executor: accept the prompt as the merchant's rule allows; logged on the ticket."""
+    from shop_plugin.effects.service import RetryLater
+    from shop_plugin.extensions import session
+
+    s = session()
+    prompt = accept(s, shop=shop, prompt_id=payload["prompt_id"], note=AUTO_NOTE)
+    if prompt.status != "refunded":
+        raise RetryLater(f"automatic refund not done yet: {prompt.error}")
+    _note_on_tickets(s, shop, prompt.order_shopify_id, f"Refunded automatically by the merchant's rule "
+                     f"(prompt #{prompt.id}).", utcnow())
+    s.commit()
+    return {"refund_id": prompt.refund_shopify_id}
 
 
 def get(s: Session, *, shop: Shop, prompt_id: int) -> RefundPrompt | None:

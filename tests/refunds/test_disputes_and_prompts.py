@@ -232,3 +232,34 @@ def test_the_evidence_pack_gathers_promise_timeline_delivery_and_refunds(app, cl
     html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
     assert "Louisville" in html and "&lt;b&gt;Full&lt;/b&gt;" in html and "<b>Full</b>" not in html
     assert client.get("/api/disputes/77/evidence", headers=bearer(OTHER_SHOP)).status_code == 404
+
+
+AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["chargeback_unfulfilled"],
+                                       "max_order_amount": "100.00", "max_per_day": 1}}}
+
+
+def test_automatic_refunds_follow_the_merchants_rule_and_caps(app, client, fake_shopify):
+    install(client)
+    assert client.put("/api/settings", json=AUTO, headers=bearer()).status_code == 200
+    signed_webhook(client, "orders/create", order(4001))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4001, dispute_id=1))
+    [done] = prompts(client)
+    assert done["status"] == "refunded" and len(fake_shopify.graphql_calls("refundCreate")) == 1
+    ticket = client.get("/api/tickets?order_id=4001", headers=bearer()).json["tickets"][0]
+    notes = client.get(f"/api/tickets/{ticket['id']}", headers=bearer()).json["notes"]
+    assert any("automatically" in n["body"] for n in notes)
+    signed_webhook(client, "orders/create", order(4002))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4002, dispute_id=2))
+    capped = next(p for p in prompts(client) if p["order_id"] == 4002)
+    assert capped["status"] == "pending" and "limit 1" in capped["error"]
+    signed_webhook(client, "orders/create", order(4003, total="500.00"))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4003, dispute_id=3))
+    assert next(p for p in prompts(client) if p["order_id"] == 4003)["status"] == "pending"
+    assert len(fake_shopify.graphql_calls("refundCreate")) == 1
+
+
+def test_automatic_refund_settings_are_validated(client):
+    bad = {"refund_rules": {"automatic": {"enabled": "yes", "triggers": ["whim"], "max_per_day": -1}}}
+    errors = client.put("/api/settings", json=bad, headers=bearer()).json["errors"]
+    assert {"refund_rules.automatic.enabled", "refund_rules.automatic.triggers",
+            "refund_rules.automatic.max_per_day"} <= set(errors)
