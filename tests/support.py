@@ -121,6 +121,8 @@ class FakeShopify:
                 return httpx.Response(200, json={"data": {"order": {"transactions": [
                     {"id": "gid://shopify/OrderTransaction/1", "gateway": "shopify_payments", "kind": "SALE",
                      "status": "SUCCESS"}]}}})
+            if "ShopProfile" in body["query"]:
+                return httpx.Response(200, json={"data": {"shop": {"ianaTimezone": "Asia/Seoul"}}})
             if "metafieldsSet" in body["query"]:
                 saved = [{"id": f"gid://shopify/Metafield/{i}", "key": m["key"]}
                          for i, m in enumerate(body["variables"]["metafields"])]

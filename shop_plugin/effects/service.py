@@ -26,6 +26,7 @@ EXECUTORS = {
     "promise_email": "shop_plugin.promises.email:send",
     "delay_notice": "shop_plugin.notify.notices:send",
     "automatic_refund": "shop_plugin.refunds.service:run_automatic",
+    "shop_profile": "shop_plugin.shops.profile:sync",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 

@@ -23,11 +23,17 @@ def get_or_create(*, domain: str) -> Shop:
 
 
 def mark_installed(*, shop: Shop) -> None:
-    """App Home opened with a valid session: the shop has (re)installed the app."""
+    """App Home opened with a valid session: the shop has (re)installed the app.
+
+    On (re)install, read the shop's profile (its time zone) from Shopify once, after commit."""
+    from shop_plugin.effects import service as effects
+
     if shop.is_installed:
         return
     shop.installed_at = utcnow()
     shop.uninstalled_at = None
+    effects.schedule(session(), shop=shop, kind="shop_profile", key=f"install:{shop.installed_at.isoformat()}",
+                     payload={})
     session().commit()
 
 

@@ -27,12 +27,13 @@ def install(client) -> None:
 
 def the_effect(app) -> Effect:
     with app.app_context():
-        return session().scalars(select(Effect)).one()
+        return session().scalars(select(Effect).where(Effect.kind == "promise_metafields")).one()
 
 
 def run_due(app) -> None:
     with app.app_context():
-        session().execute(update(Effect).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session().execute(update(Effect).where(Effect.kind == "promise_metafields")
+                          .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
         session().commit()
         processing.sweep()
 

@@ -140,3 +140,12 @@ def test_a_late_uninstall_from_before_a_reinstall_keeps_the_new_token(app, clien
     assert stored_token(app) is not None
     with app.app_context():
         assert shops.get(domain=SHOP).is_installed
+
+
+def test_install_reads_the_shops_time_zone_as_the_settings_default(app, client, fake_shopify):
+    install(client)
+    assert len(fake_shopify.graphql_calls("ShopProfile")) == 1
+    settings = client.get("/api/settings", headers={"Authorization": f"Bearer {session_token()}"}).json["settings"]
+    assert settings["timezone"] == "Asia/Seoul"
+    install(client)
+    assert len(fake_shopify.graphql_calls("ShopProfile")) == 1  # once per install, not per visit
