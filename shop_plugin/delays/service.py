@@ -31,15 +31,6 @@ def snapshot(s: Session, *, shop: Shop, order: Order) -> Snapshot:
     return snapshots.load(s, [(shop.id, order.shopify_id)])[(shop.id, order.shopify_id)][1]
 
 
-def order_closed(s: Session, *, shop: Shop, order: Order) -> bool:
-    snap = snapshot(s, shop=shop, order=order)
-    return snap.cancelled or snap.refunded or snap.delivered
-
-
-def shipped(s: Session, *, shop: Shop, order: Order) -> bool:
-    return bool(snapshot(s, shop=shop, order=order).shipments)
-
-
 def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime) -> OrderCheck:
     insert_ignore(s, OrderCheck.__table__, {"shop_id": shop.id, "order_shopify_id": order_id,
                                             "active_reasons": [], "state": "watching", "created_at": now},

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import parse_time
 from shop_plugin.helpdesk import service as tickets
-from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.orders.models import Fulfillment
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
@@ -29,7 +28,7 @@ def on_dispute(s: Session, *, shop: Shop, payload: dict, now: datetime) -> None:
               f"{payload.get('amount')} {payload.get('currency')}: {status}; evidence due "
               f"{payload.get('evidence_due_by') or 'n/a'}.")
     if status in FINAL:
-        _close(s, shop, subject, f"{detail} Closed: the dispute is {status}.", now)
+        tickets.close(s, shop=shop, subject=subject, note=f"{detail} Closed: the dispute is {status}.", now=now)
         return
     tickets.open_or_update(s, shop=shop, order_id=order_id, reason=reason, note=detail, settings=settings, now=now,
                            subject=subject, tags=("dispute",), resolution_due_at=parse_time(payload.get(
@@ -44,10 +43,3 @@ def on_dispute(s: Session, *, shop: Shop, payload: dict, now: datetime) -> None:
     elif never_fulfilled:
         refunds.raise_prompt(s, shop=shop, order=order, trigger="chargeback_unfulfilled", settings=settings, now=now)
 
-
-def _close(s: Session, shop: Shop, subject: str, note: str, now: datetime) -> None:
-    for ticket in s.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.subject == subject,
-                                                 Ticket.status.in_(("open", "pending")))):
-        s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="note", body=note, created_at=now))
-        s.execute(update(Ticket).where(Ticket.id == ticket.id).values(status="closed", resolved_at=now,
-                                                                      updated_at=now))

@@ -43,8 +43,29 @@ def open_or_update(s: Session, *, shop: Shop, order_id: int | None, reason: str,
         created = s.execute(stmt.returning(Ticket.id)).scalar_one_or_none() is not None
         ticket = _open_ticket(s, shop, subject, reason)
     ticket.updated_at = now
-    s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="note", body=note, created_at=now))
+    add_note(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
     return ticket, created
+
+
+def add_note(s: Session, *, shop: Shop, ticket_id: int, body: str, now: datetime) -> None:
+    """An internal note on one ticket."""
+    s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket_id, kind="note", body=body, created_at=now))
+
+
+def note_open_tickets(s: Session, *, shop: Shop, order_id: int, body: str, now: datetime) -> int:
+    """The same note on every open ticket of an order (refund prompts and refunds concern them all)."""
+    ids = list(s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
+                                                 Ticket.status.in_(OPEN_STATUSES))))
+    for ticket_id in ids:
+        add_note(s, shop=shop, ticket_id=ticket_id, body=body, now=now)
+    return len(ids)
+
+
+def close(s: Session, *, shop: Shop, subject: str, note: str, now: datetime) -> int:
+    """Close the subject's open tickets (e.g. a decided dispute), each with a note."""
+    tickets = s.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.subject == subject,
+                                             Ticket.status.in_(OPEN_STATUSES))).all()
+    return _finish(s, shop, tickets, "closed", note, now)
 
 
 def resolve(s: Session, *, shop: Shop, order_id: int, reasons: tuple[str, ...], note: str, now: datetime) -> int:
@@ -52,11 +73,15 @@ def resolve(s: Session, *, shop: Shop, order_id: int, reasons: tuple[str, ...], 
     tickets = s.scalars(select(Ticket).where(
         Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id, Ticket.reason.in_(reasons),
         Ticket.status.in_(OPEN_STATUSES))).all()
+    return _finish(s, shop, tickets, "resolved", note, now)
+
+
+def _finish(s: Session, shop: Shop, tickets, status: str, note: str, now: datetime) -> int:
     for ticket in tickets:
-        s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="note", body=note, created_at=now))
+        add_note(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
     if tickets:
         s.execute(update(Ticket).where(Ticket.id.in_([t.id for t in tickets]))
-                  .values(status="resolved", resolved_at=now, updated_at=now))
+                  .values(status=status, resolved_at=now, updated_at=now))
     return len(tickets)
 
 

@@ -7,7 +7,7 @@ from shop_plugin.db import iso
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import service
 from shop_plugin.helpdesk.models import STATUSES, Ticket
-from shop_plugin.orders.models import Order
+from shop_plugin.orders.service import names_for
 from shop_plugin.shopify.auth import admin_api
 
 bp = Blueprint("helpdesk", __name__)
@@ -22,15 +22,6 @@ def ticket_json(ticket: Ticket, order_names: dict[int, str]) -> dict:
         "first_response_due_at": iso(ticket.first_response_due_at),
         "resolution_due_at": iso(ticket.resolution_due_at),
     }
-
-
-def _order_names(tickets: list[Ticket]) -> dict[int, str]:
-    ids = {t.order_shopify_id for t in tickets if t.order_shopify_id}
-    if not ids:
-        return {}
-    rows = session().execute(Order.__table__.select().with_only_columns(Order.shopify_id, Order.name).where(
-        Order.shop_id == g.shop.id, Order.shopify_id.in_(ids)))
-    return dict(rows.all())
 
 
 @bp.get("/api/tickets")
@@ -52,7 +43,7 @@ def list_tickets():
         status=args.get("status"), reason=args.get("reason"), limit=int(limit) + 1,
         before_id=int(args["cursor"]) if args.get("cursor") else None)
     page, more = tickets[:int(limit)], len(tickets) > int(limit)
-    names = _order_names(page)
+    names = names_for(session(), shop=g.shop, order_ids=[t.order_shopify_id for t in page])
     return jsonify(tickets=[ticket_json(t, names) for t in page], next_cursor=str(page[-1].id) if more else None)
 
 
@@ -63,7 +54,7 @@ def get_ticket(ticket_id: int):
     if ticket is None:
         abort(404)
     entries = service.entries(session(), shop=g.shop, ticket_id=ticket.id)
-    body = ticket_json(ticket, _order_names([ticket]))
+    body = ticket_json(ticket, names_for(session(), shop=g.shop, order_ids=[ticket.order_shopify_id]))
     body["notes"] = [{"body": e.body, "author": e.author, "created_at": iso(e.created_at)}
                      for e in entries if e.kind == "note"]
     body["messages"] = [{"direction": "in" if e.kind == "message_in" else "out", "body": e.body,

@@ -100,20 +100,22 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
 
 def send(shop: Shop, payload: dict) -> dict:
     """Effect executor. Checks again at send time: no notice after delivery, cancellation or opt-out."""
-    from shop_plugin.delays.service import order_closed, shipped
+    from shop_plugin.delays.service import snapshot
 
     s = session()
     notice = s.scalars(select(Notice).where(Notice.shop_id == shop.id, Notice.order_shopify_id ==
                                             payload["order_id"], Notice.reason == payload["reason"])).one()
     order = s.scalars(select(Order).where(Order.shop_id == shop.id,
                                           Order.shopify_id == payload["order_id"])).one_or_none()
-    skip = ("order gone" if order is None else "order closed" if order_closed(s, shop=shop, order=order)
+    snap = snapshot(s, shop=shop, order=order) if order is not None else None
+    closed = snap is not None and (snap.cancelled or snap.refunded or snap.delivered)
+    skip = ("order gone" if order is None else "order closed" if closed
             else "no email" if not order.email else "opted out" if s.scalar(select(OptOut.id).where(
                 OptOut.shop_id == shop.id, OptOut.email == order.email.lower())) else None)
     if skip:
         notice.status, notice.detail = "skipped", skip
         return {"skipped": skip}
-    message_id = mailer.send(compose(shop, order, notice, shipped(s, shop=shop, order=order)))
+    message_id = mailer.send(compose(shop, order, notice, shipped=bool(snap.shipments)))
     notice.status, notice.sent_at, notice.detail = "sent", utcnow(), None
     return {"message_id": message_id}
 

@@ -41,7 +41,8 @@ def upsert_fulfillment(s: Session, *, shop: Shop, payload: dict, order_id: int |
 
 
 def add_fulfillment_event(s: Session, *, shop: Shop, payload: dict) -> int | None:
-    """Store a carrier event once; carrier events are facts and never change."""
+    """Store a carrier event; returns the Shopify id of its order (from the payload, else from the
+    fulfilment), or None while neither is known."""
     values = {**payloads.fulfillment_event_values(payload), "shop_id": shop.id}
     if values["order_shopify_id"] is None:
         values["order_shopify_id"] = s.scalar(
@@ -49,7 +50,8 @@ def add_fulfillment_event(s: Session, *, shop: Shop, payload: dict) -> int | Non
                 Fulfillment.shop_id == shop.id, Fulfillment.shopify_id == values["fulfillment_shopify_id"]
             )
         )
-    return upsert_newer(s, FulfillmentEvent.__table__, values, KEY, version="updated_at")
+    upsert_newer(s, FulfillmentEvent.__table__, values, KEY, version="updated_at")
+    return values["order_shopify_id"]
 
 
 def record_refund(s: Session, *, shop: Shop, payload: dict) -> int | None:
@@ -89,3 +91,12 @@ def events_for(s: Session, *, shop: Shop, order_shopify_id: int) -> list[Fulfill
                    FulfillmentEvent.fulfillment_shopify_id.in_(fulfillment_ids)))
         .order_by(FulfillmentEvent.happened_at, FulfillmentEvent.id)
     ))
+
+
+def names_for(s: Session, *, shop: Shop, order_ids) -> dict[int, str]:
+    """Order names ("#1001") by Shopify id, for lists that show them."""
+    ids = {i for i in order_ids if i}
+    if not ids:
+        return {}
+    return dict(s.execute(select(Order.shopify_id, Order.name).where(
+        Order.shop_id == shop.id, Order.shopify_id.in_(ids))).all())

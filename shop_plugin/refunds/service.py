@@ -13,7 +13,7 @@ from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.disputes.ratio import pressure
 from shop_plugin.effects import service as effects
 from shop_plugin.effects.models import Effect
-from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.helpdesk import service as tickets
 from shop_plugin.orders.models import Order, Refund
 from shop_plugin.orders.serialize import money_str
 from shop_plugin.refunds import cost, shopify_refunds
@@ -30,12 +30,6 @@ class PromptError(Exception):
     def __init__(self, message: str, status: int = 409) -> None:
         super().__init__(message)
         self.status = status
-
-
-def _note_on_tickets(s: Session, shop: Shop, order_id: int, body: str, now: datetime) -> None:
-    for ticket_id in s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, Ticket.order_shopify_id ==
-                                                      order_id, Ticket.status.in_(("open", "pending")))):
-        s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket_id, kind="note", body=body, created_at=now))
 
 
 def refunded_so_far(s: Session, *, shop: Shop, order_id: int) -> Decimal:
@@ -64,8 +58,9 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
         "status": "pending", "created_at": now,
     }, ["shop_id", "order_shopify_id", "trigger"])
     if prompt_id is not None:
-        _note_on_tickets(s, shop, order.shopify_id, f"Refund prompt #{prompt_id} ({trigger}): recommend "
-                         f"{assessment.recommended.replace('_', ' ')}; {assessment.rationale['formula']}.", now)
+        tickets.note_open_tickets(s, shop=shop, order_id=order.shopify_id, now=now, body=(
+            f"Refund prompt #{prompt_id} ({trigger}): recommend {assessment.recommended.replace('_', ' ')}; "
+            f"{assessment.rationale['formula']}."))
         _maybe_automatic(s, shop=shop, prompt_id=prompt_id, trigger=trigger, total=total,
                          recommended=assessment.recommended, settings=settings, now=now)
     return prompt_id
@@ -97,8 +92,8 @@ def run_automatic(shop: Shop, payload: dict) -> dict:
     prompt = accept(s, shop=shop, prompt_id=payload["prompt_id"], note=AUTO_NOTE)
     if prompt.status != "refunded":
         raise RetryLater(f"automatic refund not done yet: {prompt.error}")
-    _note_on_tickets(s, shop, prompt.order_shopify_id, f"Refunded automatically by the merchant's rule "
-                     f"(prompt #{prompt.id}).", utcnow())
+    tickets.note_open_tickets(s, shop=shop, order_id=prompt.order_shopify_id, now=utcnow(),
+                              body=f"Refunded automatically by the merchant's rule (prompt #{prompt.id}).")
     s.commit()
     return {"refund_id": prompt.refund_shopify_id}
 
@@ -199,8 +194,8 @@ def complete(s: Session, *, shop: Shop, prompt_id: int, refund_id: str) -> None:
     ).values(status="refunded", refund_shopify_id=refund_id, decided_at=now, error=None))
     if result.rowcount == 1:
         prompt = s.get(RefundPrompt, prompt_id)
-        _note_on_tickets(s, shop, prompt.order_shopify_id, f"Refunded {prompt.amount} {prompt.currency or ''} "
-                         f"(prompt #{prompt_id}, refund {refund_id}).", now)
+        tickets.note_open_tickets(s, shop=shop, order_id=prompt.order_shopify_id, now=now, body=(
+            f"Refunded {prompt.amount} {prompt.currency or ''} (prompt #{prompt_id}, refund {refund_id})."))
     s.commit()
 
 
@@ -214,5 +209,5 @@ def reconcile(s: Session, *, shop: Shop, payload: dict) -> None:
             RefundPrompt.status.in_(("accepted", "failed", "pending"))
         ).values(status="refunded", refund_shopify_id=refund_gid, decided_at=utcnow(), error=None))
         if result.rowcount:
-            _note_on_tickets(s, shop, int(payload["order_id"]), f"Refund {refund_gid} confirmed by Shopify "
-                             f"for prompt #{found.group(1)}.", utcnow())
+            tickets.note_open_tickets(s, shop=shop, order_id=int(payload["order_id"]), now=utcnow(),
+                                      body=f"Refund {refund_gid} confirmed by Shopify for prompt #{found.group(1)}.")

@@ -5,8 +5,8 @@ from flask import Blueprint, g, jsonify, request
 
 from shop_plugin.db import iso
 from shop_plugin.extensions import session
-from shop_plugin.orders.models import Order
 from shop_plugin.orders.serialize import money_str
+from shop_plugin.orders.service import names_for
 from shop_plugin.refunds import service
 from shop_plugin.refunds.models import STATUSES, RefundPrompt
 from shop_plugin.shopify.auth import admin_api
@@ -22,14 +22,6 @@ def prompt_json(p: RefundPrompt, names: dict[int, str]) -> dict:
             "refund_id": p.refund_shopify_id, "error": p.error}
 
 
-def _names(prompts: list[RefundPrompt]) -> dict[int, str]:
-    ids = {p.order_shopify_id for p in prompts}
-    if not ids:
-        return {}
-    return dict(session().execute(Order.__table__.select().with_only_columns(Order.shopify_id, Order.name).where(
-        Order.shop_id == g.shop.id, Order.shopify_id.in_(ids))).all())
-
-
 @bp.get("/api/refund-prompts")
 @admin_api
 def list_prompts():
@@ -37,7 +29,7 @@ def list_prompts():
     if (status and status not in STATUSES) or (order_id and not order_id.isdigit()):
         return jsonify(errors={"status": f"one of {', '.join(STATUSES)}", "order_id": "a number"}), 400
     prompts = service.get_all(session(), shop=g.shop, status=status, order_id=int(order_id) if order_id else None)
-    names = _names(prompts)
+    names = names_for(session(), shop=g.shop, order_ids=[p.order_shopify_id for p in prompts])
     return jsonify(prompts=[prompt_json(p, names) for p in prompts])
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from shop_plugin.delays import service as delays
+from shop_plugin.delays.models import OrderCheck
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.notify import notices
@@ -78,8 +79,8 @@ def test_a_second_scan_right_after_opens_and_sends_nothing(make_app, smtp_server
     scan(app, after_ship_by(client) + timedelta(minutes=1))
     assert len(tickets(app)) == 1 and len(sink.messages) == 1
     with app.app_context():
-        notes = session().execute(select(Ticket.id)).all()
-    assert len(notes) == 1
+        check = session().scalars(select(OrderCheck)).one()
+    assert check.active_reasons == ["late_dispatch"] and check.next_check_at is not None
 
 
 def test_nothing_fires_before_the_ship_by_day_ends(make_app, smtp_server):
@@ -207,8 +208,6 @@ def test_one_scan_acts_on_slipped_orders_and_reschedules_the_rest(make_app, smtp
     signed_webhook(client, "orders/create", order_payload(5003))  # promised later: not due yet at the scan
     at = after_ship_by(client, 5001)
     with app.app_context():
-        from shop_plugin.delays.models import OrderCheck
-
         session().execute(OrderCheck.__table__.update().values(next_check_at=at - timedelta(hours=1)))
         session().commit()
         assert delays.scan(session(), now=at) == {"checked": 3, "breaches": 2}
@@ -229,3 +228,16 @@ def test_a_delay_that_lasts_raises_a_refund_prompt(make_app, smtp_server):
     assert prompt["trigger"] == "past_promise" and prompt["status"] == "pending"
     scan(app, past + timedelta(days=30))  # likely lost now, but one prompt is already pending
     assert len(client.get("/api/refund-prompts", headers=bearer()).json["prompts"]) == 1
+
+
+def test_a_carrier_event_without_order_id_still_checks_its_order(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    now = datetime.now(UTC).isoformat()
+    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7003,
+                                                       order_id=5001, status="success", created_at=now, updated_at=now))
+    event = dict(fixture("fulfillment_events_create.rest_fixture.json"), id=8003, fulfillment_id=7003,
+                 status="failure", happened_at=now)
+    event.pop("order_id")
+    signed_webhook(client, "fulfillment_events/create", event)
+    assert [t.reason for t in tickets(app)] == ["delivery_exception"]

@@ -69,13 +69,17 @@ def test_a_processed_event_is_not_run_twice(app, client):
     assert event(app, "once").attempts == 1
 
 
+def stored_event(webhook_id: str, order_id: int, **state) -> WebhookEvent:
+    """A row as the receiver leaves it, with `state` (status, attempts, lease) overridden."""
+    return WebhookEvent(**{
+        "shop_domain": "alpha-store.myshopify.com", "webhook_id": webhook_id, "topic": "orders/create",
+        "headers": {}, "body": f'{{"id": {order_id}, "updated_at": "2026-01-01T00:00:00Z"}}'.encode(),
+        "status": "received", "attempts": 0, "received_at": utcnow(), **state})
+
+
 def test_the_sweeper_picks_up_events_nobody_enqueued(app):
     with app.app_context():
-        processing_event = WebhookEvent(
-            shop_domain="alpha-store.myshopify.com", webhook_id="orphan", topic="orders/create",
-            headers={}, body=b'{"id": 5, "updated_at": "2026-01-01T00:00:00Z"}', status="received",
-            attempts=0, received_at=utcnow(), next_attempt_at=utcnow() + timedelta(seconds=60),
-        )
+        processing_event = stored_event("orphan", 5, next_attempt_at=utcnow() + timedelta(seconds=60))
         session().add(processing_event)
         session().commit()
         assert processing.sweep() == 0  # still inside the grace period
@@ -87,12 +91,9 @@ def test_the_sweeper_picks_up_events_nobody_enqueued(app):
 
 def test_an_abandoned_claim_is_taken_over_after_its_lease(app):
     with app.app_context():
-        abandoned = WebhookEvent(
-            shop_domain="alpha-store.myshopify.com", webhook_id="killed", topic="orders/create",
-            headers={}, body=b'{"id": 6, "updated_at": "2026-01-01T00:00:00Z"}', status="processing",
-            attempts=1, received_at=utcnow(), locked_until=utcnow() + timedelta(minutes=5),
-            next_attempt_at=utcnow() + timedelta(minutes=5),
-        )
+        lease = utcnow() + timedelta(minutes=5)
+        abandoned = stored_event("killed", 6, status="processing", attempts=1, locked_until=lease,
+                                 next_attempt_at=lease)
         session().add(abandoned)
         session().commit()
         assert processing.process_event(abandoned.id) is None  # lease still held

@@ -6,7 +6,6 @@ from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
-    orders.add_fulfillment_event(session(), shop=ctx.shop, payload=ctx.payload)
-    ctx.order_id = ctx.payload.get("order_id")
+    ctx.order_id = orders.add_fulfillment_event(session(), shop=ctx.shop, payload=ctx.payload)
     if ctx.order_id:
         delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)
