@@ -76,6 +76,11 @@ class FakeShopify:
         self.issued = 0
         self.graphql_replies: list[httpx.Response] = []  # served first, in order
         self.refunds_by_key: dict[str, str] = {}  # Shopify's @idempotent: one refund per key
+        self.handlers: list[tuple[str, object]] = []  # (text in the query, handler(body) -> httpx.Response)
+
+    def on(self, marker: str, handler) -> None:
+        """Answer GraphQL queries containing `marker` with `handler(body)` (checked before the defaults)."""
+        self.handlers.append((marker, handler))
 
     def graphql_calls(self, operation: str) -> list[dict]:
         return [body for path, body in self.calls if path.endswith("/graphql.json") and operation in body["query"]]
@@ -115,6 +120,9 @@ class FakeShopify:
         if request.url.path.endswith("/graphql.json"):
             if self.graphql_replies:
                 return self.graphql_replies.pop(0)
+            for marker, handler in self.handlers:
+                if marker in body["query"]:
+                    return handler(body)
             if "refundCreate" in body["query"]:
                 return self._refund(body)
             if "OrderTransactions" in body["query"]:
