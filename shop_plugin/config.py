@@ -104,6 +104,10 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SMTP_URL": env.get("SMTP_URL") or ("smtp://127.0.0.1:1025" if relaxed else None),
         "MAIL_FROM": env.get("MAIL_FROM") or f"notifications@{mail_domain}",
         "MAIL_DOMAIN": mail_domain,
+        # Inbound mail: the provider posts raw MIME to /inbound/email with this shared secret;
+        # <shop-handle>@INBOUND_EMAIL_DOMAIN reaches that shop's desk. Unset secret: inbound is off.
+        "INBOUND_EMAIL_SECRET": env.get("INBOUND_EMAIL_SECRET") or ("dev-inbound-secret" if relaxed else None),
+        "INBOUND_EMAIL_DOMAIN": (env.get("INBOUND_EMAIL_DOMAIN") or f"in.{mail_domain}").lower(),
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
         "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),

@@ -4,7 +4,7 @@ from shop_plugin.delays.models import OrderCheck
 from shop_plugin.effects.models import Effect
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import Base
-from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.helpdesk.models import CannedReply, InboundEmail, StaffMember, Ticket, TicketAttachment, TicketEntry
 from shop_plugin.notify.models import Notice, OptOut
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.promises.models import OrderPromise
@@ -14,5 +14,6 @@ from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 __all__ = [
     "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
     "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "RefundPrompt", "Shop", "ShopSettings",
-    "ShopToken", "Ticket", "TicketEntry", "WebhookEvent",
+    "ShopToken", "Ticket", "TicketEntry", "WebhookEvent", "CannedReply", "InboundEmail", "StaffMember",
+    "TicketAttachment",
 ]

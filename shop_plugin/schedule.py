@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 PERIODIC: tuple[tuple[str, int], ...] = (
     ("shop_plugin.events.processing:sweep", 60),
     ("shop_plugin.delays.service:scan_job", 900),
+    ("shop_plugin.helpdesk.sla:flag_breaches_job", 300),
 )
 
 

@@ -5,6 +5,9 @@ from functools import wraps
 
 from flask import current_app, g, make_response, render_template
 
+from shop_plugin.db import utcnow
+from shop_plugin.extensions import session
+from shop_plugin.helpdesk import staff
 from shop_plugin.shopify.adapters import shopify_response
 from shop_plugin.shopify.auth import ensure_offline_token, verify_app_home
 from shop_plugin.shopify.client import shop_domain
@@ -24,6 +27,8 @@ def app_home_page(view):
         if failure is not None:
             return shopify_response(failure)
         shops.mark_installed(shop=g.shop)
+        g.staff = staff.seen(session(), shop=g.shop, user_id=result.user_id, now=utcnow())
+        session().commit()
         template, context = view(*args, **kwargs)
         html = render_template(template, shop=g.shop, api_key=current_app.config["SHOPIFY_API_KEY"], **context)
         response = make_response(html)

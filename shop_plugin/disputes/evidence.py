@@ -1,7 +1,7 @@
 """The evidence pack a bank wants: what was promised and shown, what happened, what was said."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import iso
@@ -20,11 +20,13 @@ def get_dispute(s: Session, *, shop: Shop, dispute_id: int) -> Dispute | None:
 
 def _messages(s: Session, shop: Shop, order_id: int | None, dispute_id: int) -> list[dict]:
     subjects = [f"dispute:{dispute_id}"] + ([f"order:{order_id}"] if order_id else [])
-    ticket_ids = list(s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, Ticket.subject.in_(subjects))))
+    about = Ticket.subject.in_(subjects) if order_id is None else or_(Ticket.subject.in_(subjects),
+                                                                       Ticket.order_shopify_id == order_id)
+    ticket_ids = list(s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, about)))
     rows = s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ticket_ids),
-                                               TicketEntry.kind.in_(("message_in", "message_out")))
+                                               TicketEntry.kind.in_(("inbound", "reply")))
                      .order_by(TicketEntry.created_at, TicketEntry.id))
-    return [{"at": iso(e.created_at), "direction": "from customer" if e.kind == "message_in" else "to customer",
+    return [{"at": iso(e.created_at), "direction": "from customer" if e.kind == "inbound" else "to customer",
              "author": e.author, "body": e.body} for e in rows]
 
 

@@ -27,6 +27,7 @@ EXECUTORS = {
     "delay_notice": "shop_plugin.notify.notices:send",
     "automatic_refund": "shop_plugin.refunds.service:run_automatic",
     "shop_profile": "shop_plugin.shops.profile:sync",
+    "ticket_reply": "shop_plugin.helpdesk.replies:send",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 

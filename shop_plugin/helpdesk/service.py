@@ -1,14 +1,16 @@
 """Tickets: opened or updated per order and reason, resolved, listed. Always scoped by shop."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import String, and_, cast, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import dialect_insert
 from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.helpdesk.sla import due_times
+from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
 
 PRIORITY = {"delivery_exception": "urgent", "likely_lost": "urgent", "dispute": "urgent", "inquiry": "urgent",
@@ -38,18 +40,19 @@ def open_or_update(s: Session, *, shop: Shop, order_id: int | None, reason: str,
             shop_id=shop.id, order_shopify_id=order_id, subject=subject, reason=reason, status="open",
             priority=priority, tags=sorted({reason, *tags}), created_at=now, updated_at=now,
             first_response_due_at=first_due, resolution_due_at=resolution_due_at or resolution_due,
+            due_at=first_due,
         ).on_conflict_do_nothing(index_elements=["shop_id", "subject", "reason"],
                                  index_where=text("status IN ('open', 'pending')"))
         created = s.execute(stmt.returning(Ticket.id)).scalar_one_or_none() is not None
         ticket = _open_ticket(s, shop, subject, reason)
     ticket.updated_at = now
-    add_note(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
+    add_system_line(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
     return ticket, created
 
 
-def add_note(s: Session, *, shop: Shop, ticket_id: int, body: str, now: datetime) -> None:
-    """An internal note on one ticket."""
-    s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket_id, kind="note", body=body, created_at=now))
+def add_system_line(s: Session, *, shop: Shop, ticket_id: int, body: str, now: datetime) -> None:
+    """A line written by ShipPromise on one ticket (what it found, what it did)."""
+    s.add(TicketEntry(shop_id=shop.id, ticket_id=ticket_id, kind="system", body=body, created_at=now))
 
 
 def note_open_tickets(s: Session, *, shop: Shop, order_id: int, body: str, now: datetime) -> int:
@@ -57,7 +60,7 @@ def note_open_tickets(s: Session, *, shop: Shop, order_id: int, body: str, now: 
     ids = list(s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
                                                  Ticket.status.in_(OPEN_STATUSES))))
     for ticket_id in ids:
-        add_note(s, shop=shop, ticket_id=ticket_id, body=body, now=now)
+        add_system_line(s, shop=shop, ticket_id=ticket_id, body=body, now=now)
     return len(ids)
 
 
@@ -78,10 +81,13 @@ def resolve(s: Session, *, shop: Shop, order_id: int, reasons: tuple[str, ...], 
 
 def _finish(s: Session, shop: Shop, tickets, status: str, note: str, now: datetime) -> int:
     for ticket in tickets:
-        add_note(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
+        add_system_line(s, shop=shop, ticket_id=ticket.id, body=note, now=now)
     if tickets:
-        s.execute(update(Ticket).where(Ticket.id.in_([t.id for t in tickets]))
-                  .values(status=status, resolved_at=now, updated_at=now))
+        ids = [t.id for t in tickets]
+        s.execute(update(Ticket).where(Ticket.id.in_(ids), Ticket.resolution_due_at < now)
+                  .values(resolution_breached=True))
+        s.execute(update(Ticket).where(Ticket.id.in_(ids))
+                  .values(status=status, resolved_at=now, updated_at=now, due_at=None, paused_at=None))
     return len(tickets)
 
 
@@ -90,19 +96,57 @@ def get(s: Session, *, shop: Shop, ticket_id: int) -> Ticket | None:
     return s.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.id == ticket_id)).one_or_none()
 
 
-def get_all(s: Session, *, shop: Shop, order_id: int | None = None, status: str | None = None,
-            reason: str | None = None, limit: int = 50, before_id: int | None = None) -> list[Ticket]:
-    """Newest first, keyset-paged by id."""
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    priority: str | None = None
+    reason: str | None = None
+    assignee_id: int | None = None  # 0: unassigned
+    tag: str | None = None
+    q: str | None = None
+    order_id: int | None = None
+
+
+def _filtered(shop: Shop, f: Filters):
     stmt = select(Ticket).where(Ticket.shop_id == shop.id)
-    if order_id is not None:
-        stmt = stmt.where(Ticket.order_shopify_id == order_id)
-    if status:
-        stmt = stmt.where(Ticket.status == status)
-    if reason:
-        stmt = stmt.where(Ticket.reason == reason)
-    if before_id:
-        stmt = stmt.where(Ticket.id < before_id)
-    return list(s.scalars(stmt.order_by(Ticket.id.desc()).limit(limit)))
+    for column, value in ((Ticket.status, f.status), (Ticket.priority, f.priority), (Ticket.reason, f.reason),
+                          (Ticket.order_shopify_id, f.order_id)):
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
+    if f.assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id.is_(None) if f.assignee_id == 0 else Ticket.assignee_id == f.assignee_id)
+    if f.tag:
+        # Tags are slugs (letters, digits, - and _), so the quoted tag matches only itself in the JSON list.
+        stmt = stmt.where(cast(Ticket.tags, String).contains(f'"{f.tag}"', autoescape=True))
+    if f.q:
+        q = f.q.strip().lstrip("#")
+        orders = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.name.ilike(f"%{q}%"))
+        text_match = exists().where(TicketEntry.ticket_id == Ticket.id, TicketEntry.shop_id == shop.id,
+                                    TicketEntry.body.icontains(q, autoescape=True))
+        stmt = stmt.where(or_(Ticket.order_shopify_id.in_(orders), Ticket.customer_email.icontains(q, autoescape=True),
+                              Ticket.title.icontains(q, autoescape=True), text_match))
+    return stmt
+
+
+def get_all(s: Session, *, shop: Shop, order_id: int | None = None, status: str | None = None,
+            reason: str | None = None, limit: int = 50, before_id: int | None = None,
+            filters: Filters | None = None, sort: str = "newest", after: tuple | None = None) -> list[Ticket]:
+    """Keyset-paged tickets. sort "newest": by id, newest first, `before_id` as cursor.
+    sort "due": soonest SLA deadline first (tickets without one last), `after` = (due_at, id) as cursor."""
+    f = filters or Filters(status=status, reason=reason, order_id=order_id)
+    stmt = _filtered(shop, f)
+    if sort == "due":
+        if after is not None:
+            due, last_id = after
+            stmt = stmt.where(or_(Ticket.due_at > due, and_(Ticket.due_at == due, Ticket.id > last_id),
+                                  Ticket.due_at.is_(None)) if due is not None
+                              else and_(Ticket.due_at.is_(None), Ticket.id > last_id))
+        stmt = stmt.order_by(Ticket.due_at.asc().nulls_last(), Ticket.id)
+    else:
+        if before_id:
+            stmt = stmt.where(Ticket.id < before_id)
+        stmt = stmt.order_by(Ticket.id.desc())
+    return list(s.scalars(stmt.limit(limit)))
 
 
 def entries(s: Session, *, shop: Shop, ticket_id: int) -> list[TicketEntry]:

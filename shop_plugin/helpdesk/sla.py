@@ -40,13 +40,86 @@ def add_support_hours(start: datetime, hours: float, support: dict, tz: ZoneInfo
     raise ValueError("support hours leave no working time within a year")
 
 
+def support_hours_between(start: datetime, end: datetime, support: dict, tz: ZoneInfo) -> float:
+    """Hours of support time from `start` to `end` (0 if end is not after start)."""
+    calendar = BusinessCalendar.of(support.get("holidays_country"),
+                                   [d for d in WEEKDAYS if d not in support["days"]])
+    opens, closes = time.fromisoformat(support["start"]), time.fromisoformat(support["end"])
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    total, day = timedelta(), start.date()
+    while day <= end.date() and (day - start.date()).days <= MAX_DAYS:
+        if calendar.is_business_day(day):
+            low = max(start, datetime.combine(day, opens, tz))
+            high = min(end, datetime.combine(day, closes, tz))
+            if high > low:
+                total += high - low
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def _support(settings: dict) -> tuple[dict, ZoneInfo]:
+    support = {**DEFAULT_SUPPORT_HOURS, **settings.get("support_hours", {})}
+    return support, ZoneInfo(support.get("timezone") or settings["timezone"])
+
+
 def due_times(created: datetime, priority: str, settings: dict) -> tuple[datetime, datetime]:
     """(first response due, resolution due) for a ticket opened at `created`."""
-    support = {**DEFAULT_SUPPORT_HOURS, **settings.get("support_hours", {})}
-    tz = ZoneInfo(support.get("timezone") or settings["timezone"])
+    support, tz = _support(settings)
     target = {**DEFAULT_SLA, **settings.get("sla", {})}[priority]
     return (add_support_hours(created, target["first_response_hours"], support, tz),
             add_support_hours(created, target["resolution_hours"], support, tz))
+
+
+def next_due(ticket) -> datetime | None:
+    """The deadline the inbox sorts on: first response while unanswered, then resolution;
+    none while paused (pending) or finished."""
+    if ticket.status != "open":
+        return None
+    return ticket.first_response_due_at if ticket.first_responded_at is None else ticket.resolution_due_at
+
+
+def pause(ticket, now: datetime) -> None:
+    """Waiting on the customer: the clocks stop."""
+    if ticket.paused_at is None:
+        ticket.paused_at = now
+
+
+def resume(ticket, now: datetime, settings: dict) -> None:
+    """The clocks run again: each deadline keeps the support time it had left when paused."""
+    if ticket.paused_at is None:
+        return
+    support, tz = _support(settings)
+    for field in ("first_response_due_at", "resolution_due_at"):
+        due = getattr(ticket, field)
+        if due is not None and due > ticket.paused_at:
+            left = support_hours_between(ticket.paused_at, due, support, tz)
+            setattr(ticket, field, add_support_hours(now, left, support, tz))
+    ticket.paused_at = None
+
+
+def flag_breaches(s, now: datetime) -> int:
+    """Mark open tickets whose deadline has passed; returns how many were newly flagged."""
+    from sqlalchemy import update
+
+    from shop_plugin.helpdesk.models import Ticket
+
+    first = s.execute(update(Ticket).where(
+        Ticket.status == "open", Ticket.first_responded_at.is_(None), Ticket.first_response_breached.is_(False),
+        Ticket.first_response_due_at < now).values(first_response_breached=True)).rowcount
+    resolution = s.execute(update(Ticket).where(
+        Ticket.status == "open", Ticket.resolution_breached.is_(False), Ticket.resolution_due_at < now)
+        .values(resolution_breached=True)).rowcount
+    return first + resolution
+
+
+def flag_breaches_job() -> int:
+    """Periodic job: flag SLA breaches across shops."""
+    from shop_plugin.db import utcnow
+    from shop_plugin.extensions import session
+
+    flagged = flag_breaches(session(), utcnow())
+    session().commit()
+    return flagged
 
 
 def check_support_hours(errors: Errors, path: str, value) -> None:

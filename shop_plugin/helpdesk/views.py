@@ -55,10 +55,7 @@ def get_ticket(ticket_id: int):
         abort(404)
     entries = service.entries(session(), shop=g.shop, ticket_id=ticket.id)
     body = ticket_json(ticket, names_for(session(), shop=g.shop, order_ids=[ticket.order_shopify_id]))
-    body["notes"] = [{"body": e.body, "author": e.author, "created_at": iso(e.created_at)}
-                     for e in entries if e.kind == "note"]
-    body["messages"] = [{"direction": "in" if e.kind == "message_in" else "out", "body": e.body,
-                         "author": e.author, "created_at": iso(e.created_at)}
-                        for e in entries if e.kind != "note"]
+    body["messages"] = [{"id": e.id, "kind": e.kind, "body": e.body, "author": e.author,
+                         "created_at": iso(e.created_at)} for e in entries]
     return jsonify(body)
 

@@ -5,7 +5,9 @@ from functools import wraps
 
 from flask import g, jsonify, request
 
+from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
+from shop_plugin.helpdesk import staff
 from shop_plugin.shopify import tokens
 from shop_plugin.shopify.adapters import shopify_req
 from shop_plugin.shopify.client import http_client, shop_domain, shopify
@@ -31,6 +33,7 @@ def admin_api(view):
             return jsonify(error=result.log.code), result.response.status, result.response.headers
         g.shop = shops.get_or_create(domain=shop_domain(result.shop))
         g.user_id = result.user_id
+        g.staff = staff.seen(session(), shop=g.shop, user_id=result.user_id, now=utcnow())
         session().commit()
         return view(*args, **kwargs)
 

@@ -103,7 +103,7 @@ def test_delivery_resolves_the_dispatch_ticket_itself(make_app, smtp_server):
     [ticket] = tickets(app)
     assert ticket.status == "resolved"
     detail = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json
-    assert any("Delivered" in n["body"] for n in detail["notes"])
+    assert any("Delivered" in n["body"] for n in detail["messages"])
 
 
 def test_a_carrier_failure_opens_an_urgent_ticket_at_once(make_app, smtp_server):
@@ -197,7 +197,7 @@ def test_the_ticket_api_lists_pages_filters_and_isolates_shops(make_app, smtp_se
     assert client.get("/api/tickets", headers=bearer(OTHER_SHOP)).json["tickets"] == []
     ticket_id = first["tickets"][0]["id"]
     assert client.get(f"/api/tickets/{ticket_id}", headers=bearer(OTHER_SHOP)).status_code == 404
-    assert client.get(f"/api/tickets/{ticket_id}", headers=bearer()).json["notes"][0]["body"].startswith("Detected")
+    assert client.get(f"/api/tickets/{ticket_id}", headers=bearer()).json["messages"][0]["body"].startswith("Detected")
 
 
 def test_one_scan_acts_on_slipped_orders_and_reschedules_the_rest(make_app, smtp_server):

@@ -65,7 +65,7 @@ def test_a_decided_dispute_closes_its_ticket_with_a_note(app, client):
                    **{"X-Shopify-Triggered-At": (NOW + timedelta(days=1)).isoformat()})
     [ticket] = tickets(app)
     assert ticket.status == "closed"
-    notes = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json["notes"]
+    notes = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json["messages"]
     assert "won" in notes[-1]["body"]
 
 
@@ -246,7 +246,7 @@ def test_automatic_refunds_follow_the_merchants_rule_and_caps(app, client, fake_
     [done] = prompts(client)
     assert done["status"] == "refunded" and len(fake_shopify.graphql_calls("refundCreate")) == 1
     ticket = client.get("/api/tickets?order_id=4001", headers=bearer()).json["tickets"][0]
-    notes = client.get(f"/api/tickets/{ticket['id']}", headers=bearer()).json["notes"]
+    notes = client.get(f"/api/tickets/{ticket['id']}", headers=bearer()).json["messages"]
     assert any("automatically" in n["body"] for n in notes)
     signed_webhook(client, "orders/create", order(4002))
     signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4002, dispute_id=2))

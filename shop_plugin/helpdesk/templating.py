@@ -1,0 +1,57 @@
+"""Canned replies and notification templates: {{ variables }} filled per ticket in Jinja's sandbox,
+so a template written by the merchant can read the values offered here and nothing else."""
+from __future__ import annotations
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop_plugin.helpdesk.models import Ticket
+from shop_plugin.orders.models import Order
+from shop_plugin.shops.models import Shop
+
+_env = SandboxedEnvironment(autoescape=False)  # plain-text email bodies; HTML is escaped where shown
+VARIABLES = ("order.name", "order.email", "order.total", "order.status_url", "customer.name", "customer.email",
+             "promise.ship_by", "promise.deliver_from", "promise.deliver_to", "shop.name", "ticket.id",
+             "ticket.title")
+
+
+def check(template: str) -> str | None:
+    """None when the template compiles, else the reason it does not."""
+    try:
+        _env.from_string(template)
+    except TemplateError as exc:
+        return str(exc)
+    return None
+
+
+def context(s: Session, *, shop: Shop, ticket: Ticket) -> dict:
+    from shop_plugin.promises import service as promises
+
+    order = None
+    if ticket.order_shopify_id is not None:
+        order = s.scalars(select(Order).where(Order.shop_id == shop.id,
+                                              Order.shopify_id == ticket.order_shopify_id)).one_or_none()
+    promise = promises.get(s, shop=shop, order_shopify_id=order.shopify_id) if order else None
+    settings, _ = promises.get_settings(s, shop=shop)
+    return {
+        "order": {"name": order.name if order else "", "email": order.email if order else "",
+                  "total": f"{order.total_price} {order.currency}" if order and order.total_price else "",
+                  "status_url": (order.order_status_url or "") if order else ""},
+        "customer": {"name": ticket.customer_name or (order.customer_name if order else "") or "",
+                     "email": ticket.customer_email or (order.email if order else "") or ""},
+        "promise": {"ship_by": str(promise.ship_by) if promise else "",
+                    "deliver_from": str(promise.deliver_from or "") if promise else "",
+                    "deliver_to": str(promise.deliver_to or "") if promise else ""},
+        "shop": {"name": settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")},
+        "ticket": {"id": ticket.id, "title": ticket.title or ""},
+    }
+
+
+def render_canned(s: Session, *, shop: Shop, ticket: Ticket, template: str) -> str:
+    """The template filled for this ticket; a broken template comes back as written."""
+    try:
+        return _env.from_string(template).render(**context(s, shop=shop, ticket=ticket))
+    except TemplateError:
+        return template
