@@ -111,5 +111,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
         "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),
+        # Storefront endpoints hold a shop's settings this long per process (0: read every time).
+        "STOREFRONT_CACHE_SECONDS": int(env.get("STOREFRONT_CACHE_SECONDS", "0" if app_env == "test" else "30")),
         "INLINE_JOBS": env.get("INLINE_JOBS", "sync" if app_env == "test" else "thread"),
     }

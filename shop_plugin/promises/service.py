@@ -46,6 +46,9 @@ def save_settings(s: Session, *, shop: Shop, document) -> tuple[dict, dict]:
     else:
         row.document, row.version = document, row.version + 1
     s.commit()
+    from shop_plugin.promises.storefront import forget
+
+    forget(shop.domain)
     return settings, {}
 
 

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from cachetools import LRUCache, TTLCache
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import utcnow
@@ -26,27 +30,84 @@ def clean_country(value: str | None) -> str | None:
     return value if COUNTRY_RE.match(value) else None
 
 
-def for_order(s: Session, *, shop: Shop, order_id: int, locale: str | None, country: str | None) -> dict:
+@dataclass(frozen=True)
+class StorefrontShop:
+    """What the storefront endpoints need of an installed shop, held briefly per process."""
+
+    id: int
+    domain: str
+    timezone: str | None
+    settings: dict
+    digest: str  # of the settings: the key of every window computed from them
+
+
+def _caches() -> dict:
+    """Per app (each test builds its own): installed shops for STOREFRONT_CACHE_SECONDS, and stored
+    promises, which never change once written."""
+    caches = current_app.extensions.get("storefront_caches")
+    if caches is None:
+        ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 0)
+        caches = current_app.extensions["storefront_caches"] = {
+            "shops": TTLCache(maxsize=20_000, ttl=ttl) if ttl > 0 else None,
+            "promises": LRUCache(maxsize=50_000),
+        }
+    return caches
+
+
+def installed_shop(s: Session, *, domain: str) -> StorefrontShop | None:
+    """The installed shop and its effective settings; a settings change or an uninstall shows
+    within STOREFRONT_CACHE_SECONDS (the responses themselves are cacheable for minutes)."""
+    cache = _caches()["shops"]
+    found = cache.get(domain) if cache is not None else None
+    if found is None:
+        shop = s.scalars(select(Shop).where(Shop.domain == domain)).one_or_none()
+        if shop is None or not shop.is_installed:
+            return None
+        settings, _ = service.get_settings(s, shop=shop)
+        digest = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=16).hexdigest()
+        found = StorefrontShop(id=shop.id, domain=shop.domain, timezone=shop.timezone, settings=settings,
+                               digest=digest)
+        if cache is not None:
+            cache[domain] = found
+    return found
+
+
+def forget(domain: str) -> None:
+    """This process drops its copy of the shop (settings saved here); other processes within the TTL."""
+    cache = current_app.extensions.get("storefront_caches", {}).get("shops")
+    if cache is not None:
+        cache.pop(domain, None)
+
+
+def _stored_promise(s: Session, shop: StorefrontShop, order_id: int) -> dict | None:
+    cache = _caches()["promises"]
+    stored = cache.get((shop.id, order_id))
+    if stored is None:
+        promise = service.get(s, shop=shop, order_shopify_id=order_id)
+        if promise is None:
+            return None  # not cached: it appears when the order's webhook has been processed
+        stored = cache[(shop.id, order_id)] = service.promise_json(promise)
+    return stored
+
+
+def for_order(s: Session, *, shop: StorefrontShop, order_id: int, locale: str | None, country: str | None) -> dict:
     """The stored promise; before the order's webhook arrives, a provisional one for now."""
-    promise = service.get(s, shop=shop, order_shopify_id=order_id)
-    if promise is None:
+    stored = _stored_promise(s, shop, order_id)
+    if stored is None:
         return {**for_now(s, shop=shop, vendors=(), tags=(), country=country, locale=locale), "provisional": True}
-    stored = service.promise_json(promise)
-    settings, _ = service.get_settings(s, shop=shop)
     return {"provisional": False, "text": stored["text"], "locale": stored["locale"],
             **{k: stored[k] for k in ("ship_by", "deliver_from", "deliver_to")},
-            "policies": stored["policies"] if not locale else policy_blocks(settings, locale, country)}
+            "policies": stored["policies"] if not locale else policy_blocks(shop.settings, locale, country)}
 
 
-def for_now(s: Session, *, shop: Shop, vendors, tags, country: str | None, locale: str | None) -> dict:
+def for_now(s: Session, *, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:
     """The window for an order placed now, cached by everything it depends on: the settings,
     the items, the destination, the language, the shop's local day and the side of the cut-off."""
-    settings, _ = service.get_settings(s, shop=shop)
+    settings = shop.settings
     now = utcnow()
     local = now.astimezone(ZoneInfo(settings["timezone"]))
     after_cutoff = local.strftime("%H:%M") >= settings["cutoff"]
-    digest = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=16).hexdigest()
-    key = (digest, tuple(vendors), tuple(tags), country, locale, local.date(), after_cutoff)
+    key = (shop.digest, tuple(vendors), tuple(tags), country, locale, local.date(), after_cutoff)
     return dict(_cached(key, settings, now))
 
 

@@ -7,7 +7,6 @@ from shop_plugin.extensions import session
 from shop_plugin.promises import storefront
 from shop_plugin.shopify.adapters import shopify_req, shopify_response
 from shop_plugin.shopify.client import shop_domain, shopify
-from shop_plugin.shops import service as shops
 
 bp = Blueprint("storefront", __name__)
 CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
@@ -32,7 +31,7 @@ def checkout_promise():
     order_id = request.args.get("order_id", "").rsplit("/", 1)[-1]
     if not order_id.isdigit():
         return jsonify(errors={"order_id": "must be a Shopify order id"}), 422, CORS
-    shop = shops.get(domain=shop_domain(result.shop))
+    shop = storefront.installed_shop(session(), domain=shop_domain(result.shop))
     if shop is None:
         return jsonify(errors={"shop": "not installed"}), 404, CORS
     body = storefront.for_order(
@@ -48,7 +47,7 @@ def proxy_promise():
     result = shopify().verify_app_proxy_req(shopify_req(request))
     if not result.ok:
         return shopify_response(result)
-    shop = shops.get(domain=shop_domain(result.shop))
+    shop = storefront.installed_shop(session(), domain=shop_domain(result.shop))
     if shop is None:
         return jsonify(errors={"shop": "not installed"}), 404
     body = storefront.for_now(

@@ -106,3 +106,41 @@ def test_merchant_text_reaches_customers_as_data_not_markup(client):
     body = client.get("/proxy/promise?" + proxy_query({"country": "KR", "locale": "en"})).json
     customs = [p for p in body["policies"] if p["kind"] == "customs"]
     assert customs == [{"kind": "customs", "text": "<b>Duties</b> may apply."}]  # JSON; the block sets textContent
+
+
+def _count_queries(app):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = app.extensions["database"].engine
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
+def test_with_the_storefront_cache_repeat_requests_read_nothing_from_the_database(make_app):
+    app = make_app(STOREFRONT_CACHE_SECONDS=30)
+    client = app.test_client()
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    first_proxy = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    first_checkout = checkout(client, f"order_id={ORDER['id']}").json
+    statements = _count_queries(app)
+    assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json == first_proxy
+    assert checkout(client, f"order_id={ORDER['id']}").json == first_checkout
+    assert statements == []
+
+
+def test_with_the_storefront_cache_settings_saved_in_this_process_show_at_once(make_app):
+    app = make_app(STOREFRONT_CACHE_SECONDS=30)
+    client = app.test_client()
+    install(client)
+    before = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    client.put("/api/settings", json={**RULES, "processing_days": [30, 40]}, headers=bearer())
+    after = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    assert after["ship_by"] > before["ship_by"]
+
+
+def test_an_uninstalled_shop_gets_no_promise_on_its_storefront(client):
+    install(client)
+    signed_webhook(client, "app/uninstalled", {"id": 1, "domain": "alpha-store.myshopify.com"})
+    assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).status_code == 404
