@@ -40,20 +40,29 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from shop_plugin.admin.views import bp as admin
+    from shop_plugin.api.routing import IdConverter, RowIdConverter
+    from shop_plugin.api.views import bp as api
     from shop_plugin.delays.views import bp as delays
     from shop_plugin.disputes.views import bp as disputes
     from shop_plugin.events.views import bp as events
     from shop_plugin.health import bp as health
+    from shop_plugin.helpdesk.contact_views import bp as contact
+    from shop_plugin.helpdesk.csat_views import bp as csat
+    from shop_plugin.helpdesk.desk_views import bp as desk
+    from shop_plugin.helpdesk.mail_views import bp as helpdesk_mail
     from shop_plugin.helpdesk.views import bp as helpdesk
     from shop_plugin.notify.views import bp as notify
     from shop_plugin.orders.views import bp as orders
     from shop_plugin.promises.storefront_views import bp as storefront
     from shop_plugin.promises.views import bp as promises
+    from shop_plugin.reconcile.views import bp as reconcile
+    from shop_plugin.refunds.choice_views import bp as choices
     from shop_plugin.refunds.views import bp as refunds
     from webhooks.receiver import bp as webhooks
 
-    blueprints = (admin, delays, disputes, events, health, helpdesk, notify, orders, promises, refunds, storefront,
-                  webhooks)
+    blueprints = (admin, delays, disputes, events, health, helpdesk, notify, orders, promises, reconcile, refunds,
+                  storefront, webhooks, choices, desk, api, helpdesk_mail, contact, csat)
+    app.url_map.converters.update(int=IdConverter, row_id=RowIdConverter)  # before any rule is added
     for bp in blueprints:
         app.register_blueprint(bp)
 

@@ -1,4 +1,4 @@
-"""Operator commands: flask db …, flask events …, flask worker, flask scheduler."""
+"""Operator commands: flask db …, flask events …, flask reconcile, flask worker, flask scheduler."""
 from __future__ import annotations
 
 import click
@@ -99,6 +99,46 @@ def delays_scan(now_text: str | None) -> None:
     click.echo(f"checked {result['checked']} order(s), {result['breaches']} breach(es) hold")
 
 
+@click.command("reconcile")
+@with_appcontext
+@click.option("--shop", "domain", required=True, help="myshopify domain, e.g. acme.myshopify.com")
+@click.option("--since", "since_text", default=None,
+              help="ISO-8601 time; orders updated since then (default: since the last reconciliation)")
+@click.option("--backfill", is_flag=True, help="Import the last 60 days (goes on with an unfinished backfill).")
+def reconcile(domain: str, since_text: str | None, backfill: bool) -> None:
+    """Fetch the shop's orders from Shopify and apply any that webhooks missed, showing progress."""
+    from shop_plugin.db import parse_time, utcnow
+    from shop_plugin.extensions import session
+    from shop_plugin.reconcile import runner, service
+    from shop_plugin.reconcile.models import DONE
+    from shop_plugin.shops import service as shops
+
+    since = parse_time(since_text) if since_text else None
+    if since_text and since is None:
+        raise click.BadParameter("must be ISO-8601, e.g. 2026-10-01T00:00:00Z", param_hint="--since")
+    shop = shops.get(domain=domain)
+    if shop is None:
+        raise click.BadParameter(f"no shop {domain!r} has installed the app", param_hint="--shop")
+    run_id = service.start_by_operator(session(), shop=shop, since=since, backfill=backfill, now=utcnow())
+    if not service.claim(run_id):
+        raise click.ClickException(f"run #{run_id} is being worked on by another process; its progress is at "
+                                   "GET /api/reconcile/status")
+    outcome = runner.advance(run_id, pace=runner.Pace(max_sleep=None, budget=None), on_page=_echo_page)
+    run = service.get(session(), run_id=run_id)
+    click.echo(f"run #{run.id} ({run.kind}) {outcome}: {run.pages} page(s), {run.orders_seen} order(s) seen, "
+               f"{run.orders_applied} applied from reconciliation")
+    if outcome == DONE:
+        return
+    if run.is_finished:
+        raise click.ClickException(f"run #{run.id} stopped: {run.error}")
+    raise click.ClickException(f"{run.error}; the scheduler resumes run #{run.id} from its cursor")
+
+
+def _echo_page(run) -> None:
+    of = f" of ~{run.total_estimate:,}" if run.total_estimate else ""
+    click.echo(f"page {run.pages}: {run.orders_seen:,}{of} order(s) seen, {run.orders_applied:,} applied")
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
@@ -129,5 +169,5 @@ def scheduler() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (db_cli, delays_cli, events_cli, worker, scheduler):
+    for cmd in (db_cli, delays_cli, events_cli, reconcile, worker, scheduler):
         app.cli.add_command(cmd)

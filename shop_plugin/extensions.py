@@ -38,8 +38,10 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping: it costs a round trip on every checkout (every webhook). A connection that died
     # with its server fails one request (the receiver answers 503, Shopify retries) and is
-    # discarded; recycling bounds the age of idle connections.
-    return create_engine(url, pool_recycle=300, pool_size=10, max_overflow=10)
+    # discarded; recycling bounds the age of idle connections. An unreachable server fails the
+    # request within connect_timeout instead of hanging it.
+    return create_engine(url, pool_recycle=300, pool_size=10, max_overflow=10, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
 
 
 class Database:

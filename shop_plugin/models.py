@@ -8,12 +8,13 @@ from shop_plugin.helpdesk.models import CannedReply, InboundEmail, StaffMember, 
 from shop_plugin.notify.models import Notice, OptOut
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.promises.models import OrderPromise
-from shop_plugin.refunds.models import RefundPrompt
+from shop_plugin.reconcile.models import ReconcileRun
+from shop_plugin.refunds.models import CustomerChoice, RefundPrompt
 from shop_plugin.shops.models import Shop, ShopSettings, ShopToken
 
 __all__ = [
     "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
-    "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "RefundPrompt", "Shop", "ShopSettings",
+    "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "ReconcileRun", "RefundPrompt", "Shop", "ShopSettings",
     "ShopToken", "Ticket", "TicketEntry", "WebhookEvent", "CannedReply", "InboundEmail", "StaffMember",
-    "TicketAttachment",
+    "TicketAttachment", "CustomerChoice",
 ]

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 PERIODIC: tuple[tuple[str, int], ...] = (
     ("shop_plugin.events.processing:sweep", 60),
     ("shop_plugin.delays.service:scan_job", 900),
+    ("shop_plugin.reconcile.service:sweep", 60),
+    ("shop_plugin.reconcile.service:schedule_periodic", 3600),
     ("shop_plugin.helpdesk.sla:flag_breaches_job", 300),
 )
 

@@ -20,6 +20,10 @@ from shop_plugin.shopify.client import shop_domain, shopify
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
+# Header → its column. A value longer than its column can never be stored: that is a bad request
+# (400), not a temporary failure (503) that Shopify would retry for hours.
+STORED = {"X-Shopify-Topic": "topic", "X-Shopify-Shop-Domain": "shop_domain", "X-Shopify-Webhook-Id": "webhook_id",
+          "X-Shopify-Event-Id": "event_id", "X-Shopify-API-Version": "api_version"}
 
 
 @bp.post("/webhooks")
@@ -29,12 +33,22 @@ def receive():
     if not result.ok:
         return shopify_response(result)
     missing = [h for h in REQUIRED if not request.headers.get(h)]
-    if missing or not result.shop:
-        return jsonify(error=f"missing header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
-    event_id = _store(shop_domain(result.shop), raw)
+    domain = shop_domain(result.shop)
+    if missing or not domain:
+        return jsonify(error=f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
+    too_long = _too_long(domain)
+    if too_long:
+        return jsonify(error=f"header(s) too long: {', '.join(too_long)}"), 400
+    event_id = _store(domain, raw)
     if event_id is not None:
         _enqueue(event_id)
     return "", 200
+
+
+def _too_long(domain: str) -> list[str]:
+    values = {**{h: request.headers.get(h, "") for h in STORED}, "X-Shopify-Shop-Domain": domain}
+    columns = WebhookEvent.__table__.c
+    return [h for h, column in STORED.items() if len(values[h]) > columns[column].type.length]
 
 
 def _store(domain: str, raw: bytes) -> int | None:

@@ -27,12 +27,20 @@ EXECUTORS = {
     "delay_notice": "shop_plugin.notify.notices:send",
     "automatic_refund": "shop_plugin.refunds.service:run_automatic",
     "shop_profile": "shop_plugin.shops.profile:sync",
-    "ticket_reply": "shop_plugin.helpdesk.replies:send",
+    "reconcile_backfill": "shop_plugin.reconcile.service:start_backfill",
+    "ticket_reply": "shop_plugin.helpdesk.customer_mail:send_reply",
+    "ticket_ack": "shop_plugin.helpdesk.ack:send",
+    "ticket_csat": "shop_plugin.helpdesk.csat:send",
+    "customer_choice_offer": "shop_plugin.refunds.choice_effects:send_offer",
+    "choice_discount": "shop_plugin.refunds.choice_effects:create_discount",
+    "choice_refund": "shop_plugin.refunds.choice_effects:refund",
 }
 _AFTER_COMMIT = "effects_to_enqueue"
 
 
 class RetryLater(Exception):
+    spends_attempt = True  # False for refusals that did nothing (throttling): they retry without limit
+
     def __init__(self, message: str, after: timedelta | None = None) -> None:
         super().__init__(message)
         self.after = after
@@ -83,6 +91,8 @@ def run(effect_id: int) -> str | None:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the effect
         s.rollback()
         effect = s.get(Effect, effect_id, populate_existing=True)
+        if not getattr(exc, "spends_attempt", True):
+            effect.attempts -= 1  # its claim counted an attempt, but nothing was attempted
         work.fail(effect, exc, max_attempts=MAX_ATTEMPTS, permanent=isinstance(exc, EffectRejected),
                   retry_after=getattr(exc, "after", None))
         s.commit()

@@ -2,20 +2,33 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from flask import Request, Response
 
 log = logging.getLogger(__name__)
+# shopifyapp compares signatures with hmac.compare_digest, which raises TypeError on non-ASCII text.
+# Only a forged signature holds such text, so it is handed on as one that can never match.
+FORGED = "forged"
+SIGNATURE_HEADERS = ("x-shopify-hmac-sha256", "shopify-hmac-sha256")
 
 
 def shopify_req(request: Request, body: str | None = None) -> dict:
     """The raw method, headers, full URL and body, as the verifiers require."""
     return {
         "method": request.method,
-        "headers": dict(request.headers),
-        "url": request.url,
+        "headers": {k: v if v.isascii() or k.lower() not in SIGNATURE_HEADERS else FORGED
+                    for k, v in request.headers.items()},
+        "url": _url(request),
         "body": request.get_data(as_text=True) if body is None else body,
     }
+
+
+def _url(request: Request) -> str:
+    if all(s.isascii() for s in request.args.getlist("signature")):
+        return request.url
+    query = [(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)]
+    return f"{request.base_url}?{urlencode(query)}"
 
 
 def shopify_response(result) -> Response:

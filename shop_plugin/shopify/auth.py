@@ -31,6 +31,8 @@ def admin_api(view):
         result = verify_app_home()
         if not result.ok:
             return jsonify(error=result.log.code), result.response.status, result.response.headers
+        if not shop_domain(result.shop):
+            return jsonify(error="the session token names no shop"), 401
         g.shop = shops.get_or_create(domain=shop_domain(result.shop))
         g.user_id = result.user_id
         g.staff = staff.seen(session(), shop=g.shop, user_id=result.user_id, now=utcnow())

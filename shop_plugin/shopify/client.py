@@ -1,6 +1,7 @@
 """The shopifyapp instance and the HTTP client every Shopify call goes through."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import httpx
@@ -55,9 +56,14 @@ def http_client() -> httpx.Client:
     return current_app.extensions["shopify_http"]
 
 
-def shop_domain(shop: str) -> str:
-    """shopifyapp names a shop by its subdomain; we store the full myshopify domain."""
-    return shop if shop.endswith(".myshopify.com") else f"{shop}.myshopify.com"
+SHOP_HANDLE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def shop_domain(shop: str | None) -> str:
+    """shopifyapp names a shop by its subdomain; we store the full myshopify domain. Anything that
+    is not a shop handle (even when signed) gives "", which matches no shop."""
+    handle = (shop or "").removesuffix(".myshopify.com")
+    return f"{handle}.myshopify.com" if SHOP_HANDLE.match(handle) else ""
 
 
 def shop_handle(domain: str) -> str:

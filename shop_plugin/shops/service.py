@@ -25,15 +25,17 @@ def get_or_create(*, domain: str) -> Shop:
 def mark_installed(*, shop: Shop) -> None:
     """App Home opened with a valid session: the shop has (re)installed the app.
 
-    On (re)install, read the shop's profile (its time zone) from Shopify once, after commit."""
+    On (re)install, read the shop's profile (its time zone) from Shopify once, and import the
+    last 60 days of orders, both after commit."""
     from shop_plugin.effects import service as effects
 
     if shop.is_installed:
         return
     shop.installed_at = utcnow()
     shop.uninstalled_at = None
-    effects.schedule(session(), shop=shop, kind="shop_profile", key=f"install:{shop.installed_at.isoformat()}",
-                     payload={})
+    key = f"install:{shop.installed_at.isoformat()}"
+    effects.schedule(session(), shop=shop, kind="shop_profile", key=key, payload={})
+    effects.schedule(session(), shop=shop, kind="reconcile_backfill", key=key, payload={})
     session().commit()
 
 
