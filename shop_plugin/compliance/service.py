@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, update
 
+from shop_plugin.compliance import helpdesk
 from shop_plugin.compliance.export import order_export
 from shop_plugin.compliance.models import DataRequest
 from shop_plugin.db import insert_ignore, utcnow
@@ -34,6 +35,8 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
         "data_request_id": (payload.get("data_request") or {}).get("id"),
         "generated_at": utcnow().isoformat(),
         "orders": [order_export(session(), shop=shop, order=o) for o in orders],
+        "conversations": helpdesk.export(session(), shop=shop, email=customer.get("email"),
+                                         order_ids=[o.shopify_id for o in orders]),
     }
     insert_ignore(session(), DataRequest.__table__, {
         "shop_id": shop.id, "webhook_event_id": event_id, "customer_id": customer.get("id"),
@@ -47,6 +50,9 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     orders = _customer_orders(shop, customer, payload.get("orders_to_redact") or [])
     ids = [o.shopify_id for o in orders]
     s = session()
+    emails = {customer.get("email")} | {o.email for o in orders}
+    for email in sorted(e for e in emails if e) or [None]:
+        helpdesk.redact(s, shop=shop, email=email, order_ids=ids)
     s.execute(update(Order).where(Order.shop_id == shop.id, Order.shopify_id.in_(ids)).values(
         email=None, phone=None, customer_name=None, customer_id=None, shipping_address=None))
     s.execute(update(FulfillmentEvent).where(

@@ -12,17 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.effects import service as effects
-from shop_plugin.helpdesk import sla
+from shop_plugin.helpdesk import csat, sla
 from shop_plugin.helpdesk import staff as staff_service
 from shop_plugin.helpdesk.models import PRIORITIES, STATUSES, CannedReply, StaffMember, Ticket, TicketEntry
 from shop_plugin.helpdesk.service import add_system_line
 from shop_plugin.shops.models import Shop
+from shop_plugin.validation import MAX_ROW_ID
 
 FIELDS = ("status", "priority", "assignee_id", "tags")
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_TAGS = 20
 MAX_BODY = 20_000
 FINISHED = ("resolved", "closed")
+
+
+def _row_id(value) -> bool:
+    """A possible row id: an integer (not a bool) that fits the 32-bit id columns."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
 def _check(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
@@ -35,8 +41,7 @@ def _check(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
         errors["priority"] = f"must be one of {', '.join(PRIORITIES)}"
     if "assignee_id" in changes:
         value = changes["assignee_id"]
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                  or staff_service.get(s, shop=shop, staff_id=value) is None):
+        if value is not None and (not _row_id(value) or staff_service.get(s, shop=shop, staff_id=value) is None):
             errors["assignee_id"] = "must be the id of a staff member of this shop, or null"
     if "tags" in changes:
         tags = changes["tags"]
@@ -110,6 +115,8 @@ def _set_status(s: Session, shop: Shop, ticket: Ticket, status: str, now: dateti
     ticket.status = status
     ticket.due_at = sla.next_due(ticket)
     s.flush()  # a reopened ticket meets the one-open-ticket-per-reason index here, not at commit
+    if status == "resolved" and was not in FINISHED:
+        csat.request(s, shop=shop, ticket=ticket, now=now)
 
 
 def customer_email(s: Session, *, shop: Shop, ticket: Ticket) -> str | None:
@@ -138,7 +145,7 @@ def add_message(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str 
     if kind not in ("reply", "note"):
         errors["kind"] = "must be reply or note"
     if canned_reply_id is not None:
-        canned = canned_reply(s, shop=shop, reply_id=canned_reply_id) if isinstance(canned_reply_id, int) else None
+        canned = canned_reply(s, shop=shop, reply_id=canned_reply_id) if _row_id(canned_reply_id) else None
         if canned is None:
             errors["canned_reply_id"] = "must be the id of one of this shop's canned replies"
         elif not body:
@@ -147,6 +154,8 @@ def add_message(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str 
         errors.setdefault("body", "must not be empty")
     elif len(body) > MAX_BODY:
         errors["body"] = f"must be at most {MAX_BODY} characters"
+    elif "\x00" in body:
+        errors["body"] = "must not contain NUL characters"
     to = customer_email(s, shop=shop, ticket=ticket) if kind == "reply" else None
     if kind == "reply" and not errors and not to:
         errors["kind"] = "this ticket has no customer email to reply to"

@@ -11,7 +11,33 @@ from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
 
-_env = SandboxedEnvironment(autoescape=False)  # plain-text email bodies; HTML is escaped where shown
+MAX_VALUE = 100_000  # characters (or items) any * or ** in a merchant template may produce
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, plus: `*` and `**` cannot build huge values ({{ "a" * 10**9 }})."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                return self.undefined("exponent too large")
+            return left ** right
+        sizes = [len(v) if isinstance(v, str | list | tuple) else None for v in (left, right)]
+        numbers = [v for v in (left, right) if isinstance(v, int) and not isinstance(v, bool)]
+        if any(size is not None for size in sizes) and numbers and max(
+                size or 1 for size in sizes) * max(numbers) > MAX_VALUE:
+            return self.undefined("value too large")
+        return left * right
+
+
+def merchant_environment() -> BoundedSandbox:
+    """For templates merchants write (canned replies, acknowledgements): plain text, bounded."""
+    return BoundedSandbox(autoescape=False)
+
+
+_env = merchant_environment()  # plain-text email bodies; HTML is escaped where shown
 VARIABLES = ("order.name", "order.email", "order.total", "order.status_url", "customer.name", "customer.email",
              "promise.ship_by", "promise.deliver_from", "promise.deliver_to", "shop.name", "ticket.id",
              "ticket.title")
@@ -50,8 +76,9 @@ def context(s: Session, *, shop: Shop, ticket: Ticket) -> dict:
 
 
 def render_canned(s: Session, *, shop: Shop, ticket: Ticket, template: str) -> str:
-    """The template filled for this ticket; a broken template comes back as written."""
+    """The template filled for this ticket; a broken template comes back as written (also one that
+    compiles but fails on these values, such as {{ order.name + 1 }} or {{ 1 / 0 }})."""
     try:
         return _env.from_string(template).render(**context(s, shop=shop, ticket=ticket))
-    except TemplateError:
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError):
         return template

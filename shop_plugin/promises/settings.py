@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from shop_plugin.helpdesk.desk_settings import DEFAULT_AUTO_ACK, DEFAULT_TAG_RULES
 from shop_plugin.promises.calendar import WEEKDAYS
 from shop_plugin.validation import Errors
 
@@ -36,6 +37,9 @@ DEFAULTS: dict = {
     "support_hours": {},
     "sla": {},
     "refund_rules": {},
+    "customer_choice": {},
+    "tag_rules": DEFAULT_TAG_RULES,
+    "auto_ack": DEFAULT_AUTO_ACK,
 }
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
@@ -160,6 +164,9 @@ CHECKS = {
     "support_hours": lambda e, p, v: check_support_hours(e, p, v),
     "sla": lambda e, p, v: check_sla(e, p, v),
     "refund_rules": lambda e, p, v: check_refund_rules(e, p, v),
+    "customer_choice": lambda e, p, v: check_customer_choice(e, p, v),
+    "tag_rules": lambda e, p, v: check_tag_rules(e, p, v),
+    "auto_ack": lambda e, p, v: check_auto_ack(e, p, v),
 }
 
 
@@ -212,5 +219,7 @@ def validate(document, base: dict | None = None) -> tuple[dict, dict]:
 
 
 from shop_plugin.delays.rules import check_rules  # noqa: E402 - sections owned by later domains
+from shop_plugin.helpdesk.desk_settings import check_auto_ack, check_tag_rules  # noqa: E402
 from shop_plugin.helpdesk.sla import check_sla, check_support_hours  # noqa: E402
+from shop_plugin.refunds.choice_settings import check_customer_choice  # noqa: E402
 from shop_plugin.refunds.cost import check_refund_rules  # noqa: E402

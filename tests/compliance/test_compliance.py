@@ -114,3 +114,34 @@ def test_redact_scrubs_the_compliance_deliveries_themselves(app, client):
     bodies = query(app, "SELECT webhook_id, body FROM webhook_events WHERE webhook_id IN ('dr', 'cr')")
     assert len(bodies) == 2
     assert all(b"john@example.com" not in bytes(body) and b"555-625" not in bytes(body) for _, body in bodies)
+
+
+def _message(app, sender: str, body: str, order_number: str | None = None) -> int:
+    from shop_plugin.db import utcnow
+    from shop_plugin.helpdesk.inbound import Incoming, receive
+    from shop_plugin.shops import service as shops
+
+    with app.app_context():
+        shop = shops.get(domain=SHOP)
+        received = receive(session(), shop=shop, now=utcnow(), incoming=Incoming(
+            source="form", sender=sender, body=body, sender_name="John Smith", subject="Where is it?",
+            order_number=order_number))
+        session().commit()
+        return received.ticket.id
+
+
+def test_redact_erases_what_the_customer_wrote_and_a_data_request_exports_it(app, client):
+    seed(client)
+    mine = _message(app, "john@example.com", "My address is 1 Secret Lane, where is #299938?", "#299938")
+    other = _message(app, "jane@example.com", "Jane's own question")
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    with app.app_context():
+        export = session().scalars(select(DataRequest)).one().export
+    assert [c["id"] for c in export["conversations"]] == [mine]
+    assert "Secret Lane" in export["conversations"][0]["messages"][0]["body"]
+
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    bodies = dict(query(app, "SELECT ticket_id, body FROM ticket_entries WHERE kind = 'inbound'"))
+    assert "Secret Lane" not in bodies[mine] and bodies[other] == "Jane's own question"
+    tickets = dict(query(app, "SELECT id, customer_email FROM tickets"))
+    assert tickets[mine] is None and tickets[other] == "jane@example.com"

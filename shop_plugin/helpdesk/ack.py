@@ -1,0 +1,89 @@
+"""The automatic acknowledgement: once per ticket opening, the customer hears that their message
+arrived and by when a person will answer, in their language and the shop's time zone."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time, get_timezone_name
+from jinja2 import TemplateError
+from sqlalchemy.orm import Session
+
+from shop_plugin.extensions import session
+from shop_plugin.helpdesk import customer_mail, phrases, sla, templating
+from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.helpdesk.replies import subject_for
+from shop_plugin.notify import mailer
+from shop_plugin.promises.text import babel_locale, fill
+from shop_plugin.shops.models import Shop
+
+# Merchant wording gets the ticket's template variables plus {{ reply_by }}, in the same sandbox rules.
+_merchant = templating.merchant_environment()
+
+
+def reply_by(ticket: Ticket, settings: dict, now: datetime) -> datetime:
+    """When a person will answer: the ticket's first-response deadline while it lies ahead and
+    nobody has answered yet; otherwise (a reopened ticket) the same target counted from now."""
+    due = ticket.first_response_due_at
+    if due is None or due <= now or ticket.first_responded_at is not None:
+        due = sla.due_times(now, ticket.priority, settings)[0]
+    return due
+
+
+def shop_zone(settings: dict) -> ZoneInfo:
+    return ZoneInfo(settings.get("support_hours", {}).get("timezone") or settings["timezone"])
+
+
+def when(moment: datetime, settings: dict, locale: str | None) -> str:
+    """e.g. "Tue, Nov 24, 2026 3:00 PM (Korean Time)", "2026년 11월 24일 (화) 오후 3:00 (대한민국 시간)"."""
+    zone, babel = shop_zone(settings), babel_locale(locale)
+    name = "UTC" if zone.key in ("UTC", "Etc/UTC") else get_timezone_name(zone, "long", locale=babel)
+    return (f"{format_skeleton('yMMMEd', moment, tzinfo=zone, locale=babel)} "
+            f"{format_time(moment, 'short', tzinfo=zone, locale=babel)} ({name})")
+
+
+def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str) -> str:
+    """The acknowledgement's text: the merchant's wording for this language if set, else ours."""
+    lang = phrases.lang_of(ticket.locale)
+    custom = (settings.get("auto_ack") or {}).get("texts", {}).get(lang)
+    if custom:
+        try:
+            return _merchant.from_string(custom).render(
+                **templating.context(s, shop=shop, ticket=ticket), reply_by=due).strip()
+        except TemplateError:
+            pass
+    words = phrases.TEXT[lang]
+    values = {"name": ticket.customer_name or "", "store": customer_mail.store_name(shop, settings),
+              "reply_by": due}
+    hello = fill(words["hello_name"] if ticket.customer_name else words["hello"], values)
+    return "\n\n".join([hello, fill(words["ack_body"], values), words["ack_more"], values["store"]])
+
+
+def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, settings: dict,
+             now: datetime) -> TicketEntry | None:
+    """Queue the acknowledgement of `entry`, the message that opened or reopened `ticket`, unless the
+    shop turned it off or the customer opted out of mail."""
+    if not (settings.get("auto_ack") or {}).get("enabled", True) or not ticket.customer_email:
+        return None
+    if customer_mail.opted_out(s, shop=shop, email=ticket.customer_email):
+        return None
+    due = when(reply_by(ticket, settings, now), settings, ticket.locale)
+    return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author="Automatic acknowledgement",
+                               body=text(s, shop=shop, ticket=ticket, settings=settings, due=due),
+                               to=ticket.customer_email, in_reply_to=entry.message_id, now=now)
+
+
+@customer_mail.tracked("ticket_ack")
+def send(shop: Shop, payload: dict) -> dict:
+    """Effect executor: email the acknowledgement as recorded on its entry, once."""
+    found = customer_mail.queued(shop, payload)
+    if isinstance(found, dict):
+        return found
+    entry, ticket, settings = found
+    subject = subject_for(session(), shop=shop, ticket=ticket) if ticket.title and entry.in_reply_to \
+        else phrases.words(ticket.locale)["ack_subject"]
+    message = customer_mail.envelope(shop, settings, entry, subject)
+    message.set_content(entry.body)
+    mailer.send(message)
+    entry.delivery_status, entry.delivery_detail = "sent", None
+    return {"message_id": entry.message_id}

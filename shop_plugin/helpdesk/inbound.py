@@ -1,0 +1,133 @@
+"""A customer message, by email or the contact form, onto the right ticket.
+
+`receive` threads it (by In-Reply-To/References, then by an order named in it, then by the
+sender's open inquiry), opens or reopens the ticket, stores files, tags it, tells the refund
+intent hook, and schedules the acknowledgement when the message opened the ticket."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop_plugin.helpdesk import ack, actions, tagging
+from shop_plugin.helpdesk import threads as thread
+from shop_plugin.helpdesk.attachments import Attachment
+from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketAttachment, TicketEntry
+from shop_plugin.helpdesk.service import add_system_line, open_or_update
+from shop_plugin.orders.models import Order
+from shop_plugin.promises import service as promises
+from shop_plugin.refunds import intent
+from shop_plugin.shops.models import Shop
+
+REASON = "inquiry"
+OPENED_BY = {"email": "Opened by a customer email", "form": "Opened from the contact form"}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    source: str  # email | form
+    sender: str  # a plain lowercased address
+    body: str
+    sender_name: str = ""
+    subject: str = ""
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    recipient: str | None = None
+    locale: str | None = None
+    order_number: str | None = None  # typed by the customer in the form
+    auto_reply: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    refused: tuple[str, ...] = ()  # "name (why)" of files not kept
+
+
+@dataclass
+class Received:
+    ticket: Ticket
+    entry: TicketEntry
+    created: bool = False
+    reopened: bool = False
+    duplicate: bool = False
+
+
+def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Received:
+    """Store one customer message on its ticket (see the module docstring). A Message-ID this
+    shop already has is a no-op that returns the stored message."""
+    if incoming.message_id:
+        known = s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id,
+                                                    TicketEntry.message_id == incoming.message_id)).one_or_none()
+        if known is not None:
+            return Received(ticket=s.get(Ticket, known.ticket_id), entry=known, duplicate=True)
+    settings, _ = promises.get_settings(s, shop=shop)
+    order = thread.order_named(s, shop=shop, incoming=incoming)
+    ticket, created, reopened = _ticket_for(s, shop, incoming, order, settings, now)
+    stranger = order is not None and ticket.order_shopify_id == order.shopify_id and \
+        (order.email or "").lower() != incoming.sender and (created or ticket.customer_email != incoming.sender)
+    _fill_in(ticket, incoming, order)
+    entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="inbound", body=incoming.body or "(no text)",
+                        author=(incoming.sender_name or incoming.sender)[:100], message_id=incoming.message_id,
+                        in_reply_to=incoming.in_reply_to, email_from=incoming.sender, email_to=incoming.recipient,
+                        source=incoming.source, created_at=now)
+    s.add(entry)
+    s.flush()
+    _notes(s, shop, ticket, entry, incoming, order if stranger else None, now)
+    tagging.apply(s, shop=shop, ticket=ticket, text=f"{incoming.subject}\n{incoming.body}", settings=settings,
+                  now=now)
+    ticket.updated_at = now
+    intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=now)
+    if (created or reopened) and not incoming.auto_reply:
+        ack.schedule(s, shop=shop, ticket=ticket, entry=entry, settings=settings, now=now)
+    return Received(ticket=ticket, entry=entry, created=created, reopened=reopened)
+
+
+def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None, settings: dict,
+                now: datetime) -> tuple[Ticket, bool, bool]:
+    """(ticket, created, reopened)."""
+    ticket = thread.by_message_ids(s, shop=shop, ids=(incoming.in_reply_to, *reversed(incoming.references)))
+    if ticket is not None and ticket.status not in OPEN_STATUSES:
+        ticket = thread.open_twin(s, shop=shop, ticket=ticket) or ticket
+    if ticket is None:
+        ticket = (thread.open_ticket(s, shop=shop, subject=f"order:{order.shopify_id}", reason=REASON) if order
+                  else thread.senders_open_ticket(s, shop=shop, sender=incoming.sender))
+    if ticket is None:
+        subject = f"order:{order.shopify_id}" if order else thread.customer_subject(incoming.sender)
+        ticket, created = open_or_update(s, shop=shop, order_id=order.shopify_id if order else None, reason=REASON,
+                                         note=OPENED_BY.get(incoming.source, "Opened by a customer message"),
+                                         settings=settings, now=now, subject=subject)
+        if created:
+            return ticket, True, False
+    if incoming.auto_reply:  # an out-of-office answer is kept, but changes nothing
+        return ticket, False, False
+    was = ticket.status
+    if was != "open":
+        actions.update_ticket(s, shop=shop, ticket=ticket, changes={"status": "open"}, staff=None, now=now)
+    return ticket, False, was not in OPEN_STATUSES
+
+
+def _fill_in(ticket: Ticket, incoming: Incoming, order: Order | None) -> None:
+    """What the ticket does not know yet about who is writing and in which language."""
+    ticket.customer_email = ticket.customer_email or incoming.sender
+    ticket.customer_name = ticket.customer_name or (incoming.sender_name or None)
+    ticket.title = ticket.title or (incoming.subject[:200] or None)
+    ticket.locale = ticket.locale or thread.guess_locale(incoming, order)
+
+
+def _notes(s: Session, shop: Shop, ticket: Ticket, entry: TicketEntry, incoming: Incoming,
+           stranger_to: Order | None, now: datetime) -> None:
+    for attachment in incoming.attachments:
+        s.add(TicketAttachment(shop_id=shop.id, entry_id=entry.id, filename=attachment.filename,
+                               content_type=attachment.content_type, size=len(attachment.data),
+                               data=attachment.data, created_at=now))
+    if incoming.refused:
+        add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                        body=f"Files not kept from the customer's message: {'; '.join(incoming.refused)}"[:2000])
+    if stranger_to is not None:
+        add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                        body=f"The message names order {stranger_to.name}, but {incoming.sender} is not the order's "
+                             "email: check who you are talking to before sharing order details.")
+    if incoming.auto_reply:
+        add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                        body="This message is an automatic reply (e.g. out of office): it sends no acknowledgement "
+                             "and does not change the ticket's status.")

@@ -1,0 +1,91 @@
+"""The automatic acknowledgement: once per ticket opening, threaded, in the customer's language,
+with the first-response deadline in the shop's time zone."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
+
+from shop_plugin.extensions import session
+from shop_plugin.notify.notices import opt_out
+from tests.helpdesk_mail.conftest import INBOUND, compose, mail
+
+
+def test_a_new_ticket_is_acknowledged_once_in_korean_with_the_promised_time(desk):
+    desk.post(mail("euc_kr.eml"))
+    desk.post(compose("추가 문의입니다", sender="hong@example.kr", subject="Re: 배송 문의"))
+    [ticket] = desk.tickets()
+    [sent] = desk.sink.messages
+    assert sent["To"] == "hong@example.kr" and sent["Subject"] == "Re: 배송 문의"
+    assert sent["In-Reply-To"] == "<euckr.1@mail.example.kr>" and sent["References"] == "<euckr.1@mail.example.kr>"
+    assert sent["Reply-To"] == INBOUND and sent["Auto-Submitted"] == "auto-replied"
+    text = sent.get_body(("plain",)).get_content()
+    due = ticket.first_response_due_at.astimezone(ZoneInfo("Asia/Seoul"))
+    assert text.startswith("홍길동님, 안녕하세요.") and "까지 답변드리겠습니다" in text
+    assert format_time(due, "short", locale="ko") in text and "대한민국 시간" in text and f"{due.day}일" in text
+    [entry] = [e for e in desk.entries(ticket.id, kind="system") if e.message_id]
+    assert entry.message_id == sent["Message-ID"] and entry.delivery_status == "sent" and entry.body == text.strip()
+
+
+def test_english_and_indonesian_wording(desk):
+    desk.post(mail("plain.eml"))
+    desk.post(mail("html_only.eml"))
+    english, indonesian = (m.get_body(("plain",)).get_content() for m in desk.sink.messages)
+    assert english.startswith("Hello Kim Minsu,") and "will reply by" in english and "(Korean Time)" in english
+    assert indonesian.startswith("Halo Budi Santoso,") and "paling lambat" in indonesian
+
+
+def test_a_reopened_ticket_is_acknowledged_again_with_a_deadline_ahead(desk):
+    desk.post(mail("plain.eml"))
+    [ticket] = desk.tickets()
+    reply = desk.reply(ticket.id)
+    desk.set_status(ticket.id, "resolved")
+    before = len(desk.sink.messages)
+    desk.post(mail("reply.eml", in_reply_to=reply.message_id))
+    acks = [m for m in desk.sink.messages[before:] if m["Auto-Submitted"] == "auto-replied"]
+    assert len(acks) == 1 and acks[0]["In-Reply-To"] == "<reply.2@mail.example.com>"
+
+
+def test_a_reply_to_the_acknowledgement_threads_to_the_ticket(desk):
+    desk.post(compose("first", subject="Question"))
+    ack_id = desk.sink.messages[0]["Message-ID"]
+    desk.post(compose("more details", sender="other@example.com", subject="Re: Question",
+                      headers=f"In-Reply-To: {ack_id}\r\n"))
+    [ticket] = desk.tickets()
+    assert [e.body for e in desk.entries(ticket.id, kind="inbound")] == ["first", "more details"]
+
+
+def test_no_acknowledgement_for_an_auto_reply(desk):
+    desk.post(mail("auto_reply.eml", in_reply_to="<unknown@elsewhere.example>"))
+    [ticket] = desk.tickets()
+    assert desk.sink.messages == [] and ticket.status == "open"
+
+
+def test_no_acknowledgement_for_a_customer_who_opted_out(desk):
+    with desk.app.app_context():
+        opt_out(session(), shop_id=desk.shop().id, email="kim@example.com")
+    desk.post(mail("plain.eml"))
+    assert len(desk.tickets()) == 1 and desk.sink.messages == []
+
+
+def test_the_merchant_can_switch_it_off(desk):
+    desk.settings({"auto_ack": {"enabled": False}})
+    desk.post(mail("plain.eml"))
+    assert desk.sink.messages == []
+
+
+def test_the_merchant_writes_their_own_wording_safely(desk):
+    desk.settings({"email": {"from_name": "Alpha <Lamps>"}, "auto_ack": {"texts": {
+        "en": "Hi {{ customer.name }}, {{ shop.name }} answers by {{ reply_by }}. {{ ''.__class__ }}"}}})
+    desk.post(mail("plain.eml"))
+    text = desk.sink.messages[0].get_body(("plain",)).get_content()
+    assert text.startswith("Hi Kim Minsu, Alpha <Lamps> answers by ") and "(Korean Time)" in text
+    assert "class" not in text
+
+
+def test_auto_ack_settings_are_validated(desk):
+    from tests.support import bearer
+
+    response = desk.client.put("/api/settings", headers=bearer(), json={
+        "auto_ack": {"enabled": "yes", "texts": {"en": "{% for %}", "xx-yy": "hi"}}})
+    assert {"auto_ack.enabled", "auto_ack.texts.en", "auto_ack.texts.xx-yy"} <= set(response.json["errors"])
