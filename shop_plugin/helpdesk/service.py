@@ -120,7 +120,7 @@ def _filtered(shop: Shop, f: Filters):
         stmt = stmt.where(cast(Ticket.tags, String).contains(f'"{f.tag}"', autoescape=True))
     if f.q:
         q = f.q.strip().lstrip("#")
-        orders = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.name.ilike(f"%{q}%"))
+        orders = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.name.icontains(q, autoescape=True))
         text_match = exists().where(TicketEntry.ticket_id == Ticket.id, TicketEntry.shop_id == shop.id,
                                     TicketEntry.body.icontains(q, autoescape=True))
         stmt = stmt.where(or_(Ticket.order_shopify_id.in_(orders), Ticket.customer_email.icontains(q, autoescape=True),

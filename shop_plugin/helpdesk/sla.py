@@ -134,9 +134,23 @@ def check_support_hours(errors: Errors, path: str, value) -> None:
     if errors.check(isinstance(start, str) and bool(HHMM.match(start)), f"{path}.start", "must be HH:MM") and \
             errors.check(isinstance(end, str) and bool(HHMM.match(end)), f"{path}.end", "must be HH:MM"):
         errors.check(start < end, f"{path}.end", "must be after start")
+    zone = value.get("timezone")
+    errors.check(zone is None or _known_zone(zone), f"{path}.timezone", "must be an IANA time zone, e.g. Asia/Seoul")
     country = value.get("holidays_country")
     errors.check(country is None or (isinstance(country, str) and bool(re.match(r"^[A-Z]{2}$", country))),
                  f"{path}.holidays_country", "must be a two-letter country code or null")
+
+
+def _known_zone(name) -> bool:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def check_sla(errors: Errors, path: str, value) -> None:
