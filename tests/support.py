@@ -156,3 +156,19 @@ def extension_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60) -> st
     claims = {"dest": shop, "aud": API_KEY, "exp": now + ttl, "nbf": now - 5, "iat": now - 5,
               "jti": str(uuid.uuid4()), "sub": "gid://shopify/Customer/1"}
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def backdate_install(app, shop: str = SHOP, days: int = 90) -> None:
+    """The shop installed the app `days` ago, so orders placed in a test's past came after it
+    (ShipPromise never writes to customers about orders placed before the install)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from shop_plugin.extensions import session
+    from shop_plugin.shops.models import Shop
+
+    with app.app_context():
+        session().execute(update(Shop).where(Shop.domain == shop, Shop.installed_at.is_not(None))
+                          .values(installed_at=datetime.now(UTC) - timedelta(days=days)))
+        session().commit()

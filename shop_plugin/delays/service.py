@@ -17,6 +17,7 @@ from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
+from shop_plugin.refunds import choices
 from shop_plugin.refunds import cost as refund_cost
 from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
@@ -54,7 +55,9 @@ def _act(s: Session, *, shop: Shop, order: Order, verdict: Verdict, active: list
         note = f"Detected {reason.replace('_', ' ')} at {now.isoformat(timespec='minutes')}: {verdict.reasons[reason]}."
         tickets.open_or_update(s, shop=shop, order_id=order.shopify_id, reason=reason, note=note, settings=settings,
                                now=now, tags=("delay",))
-        notices.schedule(s, shop=shop, order=order, reason=reason, settings=settings)
+        if not shop.predates_install(order.created_at):
+            notices.schedule(s, shop=shop, order=order, reason=reason, settings=settings)
+            choices.offer(s, shop=shop, order=order, reason=reason, settings=settings, now=now)
     for trigger in sorted(verdict.prompts - {m.removeprefix("prompt:") for m in active if m.startswith("prompt:")}):
         refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now)
     if verdict.closed_state == "delivered" and "delivered" not in active:
@@ -73,12 +76,14 @@ def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None =
     """Evaluate one order and act on new breaches; returns the reasons that hold now.
 
     Runs inside the caller's transaction; the row lock on the check serialises racing callers.
+    It is taken before the order is read: a caller that cannot see the order yet (its webhook is
+    being applied) waits for it, so the last one to look sees everything both wrote.
     The scan passes the settings and snapshot it already loaded for the page."""
     now = now or utcnow()
+    check = _ensure_check(s, shop, order_id, now)
     order = get_order(s, shop=shop, shopify_id=order_id)
     if order is None:
         return {}
-    check = _ensure_check(s, shop, order_id, now)
     settings = settings or promises.get_settings(s, shop=shop)[0]
     verdict = _judge(order, snap or snapshot(s, shop=shop, order=order), settings, now)
     _act(s, shop=shop, order=order, verdict=verdict, active=check.active_reasons, settings=settings, now=now)

@@ -2,6 +2,13 @@
 
 Thresholds are data: they change (Visa moved from 2.2% to 1.5% in 2026). Sources and caveats
 are in PLATFORM.md; treat them as guidance, not as the networks' legal terms.
+
+Headroom: for each programme, the chargebacks the shop can still take this month before it
+qualifies (the programme's minimum count, or its ratio of this month's orders, whichever is more).
+A programme is a warning when the shop is in it ("over": no headroom left) or near it ("near"):
+at most NEAR_LEFT chargebacks to go, or, once the shop has the programme's minimum count, a ratio
+at NEAR_SHARE (80%) or more of the programme's (below the minimum count the ratio alone cannot
+put a shop in a programme, so it does not warn).
 """
 from __future__ import annotations
 
@@ -13,8 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.orders.models import Dispute, Order
+from shop_plugin.promises import service as promises
 from shop_plugin.shops.models import Shop
 
+NEAR_LEFT = 2
+NEAR_SHARE = 0.8
 THRESHOLDS = (
     {"programme": "visa_vamp", "ratio": 0.015, "min_count": 1500},
     {"programme": "mastercard_ecm", "ratio": 0.015, "min_count": 100},
@@ -38,7 +48,11 @@ def monthly_ratio(s: Session, *, shop: Shop, month: str, timezone: str) -> dict:
     disputes = s.execute(select(Dispute.type, func.count()).where(
         Dispute.shop_id == shop.id, Dispute.initiated_at >= start, Dispute.initiated_at < end)
         .group_by(Dispute.type)).all()
-    counts = dict(disputes)
+    return figures(month=month, orders=orders, counts=dict(disputes))
+
+
+def figures(*, month: str, orders: int, counts: dict[str, int]) -> dict:
+    """The month's ratio and headroom from its order count and dispute counts by type."""
     chargebacks = counts.get("chargeback", 0)
     ratio = chargebacks / orders if orders else 0.0
     headroom = []
@@ -54,3 +68,28 @@ def pressure(s: Session, *, shop: Shop, timezone: str, now: datetime) -> float:
     month = now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
     ratio = monthly_ratio(s, shop=shop, month=month, timezone=timezone)["ratio"]
     return min(1.0, ratio / min(t["ratio"] for t in THRESHOLDS))
+
+
+def warnings_for(ratio: dict) -> list[dict]:
+    """The programmes a month's figures (from `monthly_ratio`) put the shop in or near; "over" first."""
+    found = []
+    for threshold, room in zip(THRESHOLDS, ratio["headroom"], strict=True):
+        left, share = room["disputes_left"], ratio["ratio"] / threshold["ratio"]
+        if left == 0:
+            level = "over"
+        elif left <= NEAR_LEFT or (ratio["chargebacks"] >= threshold["min_count"] and share >= NEAR_SHARE):
+            level = "near"
+        else:
+            continue
+        found.append({"programme": threshold["programme"], "level": level, "disputes_left": left,
+                      "chargebacks": ratio["chargebacks"], "min_count": threshold["min_count"],
+                      "ratio": ratio["ratio"], "threshold": threshold["ratio"],
+                      "share_of_threshold": round(share, 3), "month": ratio["month"]})
+    return sorted(found, key=lambda w: (w["level"] != "over", w["disputes_left"]))
+
+
+def warnings(s: Session, *, shop: Shop, now: datetime) -> list[dict]:
+    """This month's programme warnings for the dashboard (see the module's docstring)."""
+    timezone = promises.get_settings(s, shop=shop)[0]["timezone"]
+    month = now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+    return warnings_for(monthly_ratio(s, shop=shop, month=month, timezone=timezone))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, jsonify, render_template, request
 
 from shop_plugin.db import utcnow
 from shop_plugin.disputes import evidence as packs
-from shop_plugin.disputes.ratio import monthly_ratio
+from shop_plugin.disputes.ratio import monthly_ratio, warnings_for
 from shop_plugin.extensions import session
 from shop_plugin.promises import service as promises
 from shop_plugin.shopify.auth import admin_api
@@ -21,9 +21,10 @@ bp = Blueprint("disputes", __name__)
 def ratio():
     settings, _ = promises.get_settings(session(), shop=g.shop)
     month = request.args.get("month") or utcnow().astimezone(ZoneInfo(settings["timezone"])).strftime("%Y-%m")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        return jsonify(errors={"month": "must be YYYY-MM"}), 400
-    return jsonify(monthly_ratio(session(), shop=g.shop, month=month, timezone=settings["timezone"]))
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month) or not "1970" <= month[:4] <= "9998":
+        return jsonify(errors={"month": "must be YYYY-MM, from 1970"}), 400
+    figures = monthly_ratio(session(), shop=g.shop, month=month, timezone=settings["timezone"])
+    return jsonify({**figures, "warnings": warnings_for(figures)})
 
 
 @bp.get("/api/disputes/<int:dispute_id>/evidence")

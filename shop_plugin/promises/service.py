@@ -109,7 +109,7 @@ def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
         return
     effects.schedule(s, shop=shop, kind="promise_metafields", key=str(payload["id"]),
                      payload={"order_id": int(payload["id"]), "order_gid": payload.get("admin_graphql_api_id")})
-    if settings["email"].get("enabled") and payload.get("email"):
+    if settings["email"].get("enabled") and payload.get("email") and not shop.predates_install(created_at):
         effects.schedule(s, shop=shop, kind="promise_email", key=str(payload["id"]),
                          payload={"order_id": int(payload["id"])})
 

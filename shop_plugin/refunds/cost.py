@@ -6,6 +6,14 @@ penalty  = chargeback fee × 10 × pressure²,  pressure = the shop's chargeback
            a monitoring programme, the more each further chargeback costs.
 Recommend a full refund when expected ≥ the order total, a partial refund (a share of the total)
 when expected ≥ that share, a reship for carrier losses, else wait.
+
+p(trigger), the chance the order ends in a chargeback if nothing is done (merchants may override):
+  inquiry 0.60, chargeback_unfulfilled 0.90: the bank is already involved.
+  past_promise 0.35, likely_lost 0.60, delivery_exception 0.30: the longer the wait, the likelier.
+  customer_intent 0.45: the customer wrote of a refund, the bank, a dispute or a PayPal claim.
+  repeated_contact 0.40: three or more messages about the order within seven days.
+  customer_choice 0.80: the customer asked for a refund through the late-order choice; this
+    trigger is refunded by that choice within the caps, so it cannot be an automatic trigger.
 """
 from __future__ import annotations
 
@@ -20,13 +28,16 @@ DEFAULT_REFUND_RULES = {
     "partial_share": "0.30",
     "past_promise_days": 7,
     "delivery_exception_days": 3,
-    # Off by default: refund without asking, for these triggers, up to these caps.
+    # Off by default: refund without asking, for these triggers, up to these caps. The caps also
+    # bound refunds that customers choose (refunds.choices), whether or not this rule is enabled.
     "automatic": {"enabled": False, "triggers": [], "max_order_amount": "50.00", "max_per_day": 5},
     "probabilities": {
         "inquiry": "0.60", "chargeback_unfulfilled": "0.90", "past_promise": "0.35", "likely_lost": "0.60",
-        "delivery_exception": "0.30", "customer_intent": "0.45",
+        "delivery_exception": "0.30", "customer_intent": "0.45", "repeated_contact": "0.40",
+        "customer_choice": "0.80",
     },
 }
+AUTOMATIC_TRIGGERS = tuple(t for t in DEFAULT_REFUND_RULES["probabilities"] if t != "customer_choice")
 CENT = Decimal("0.01")
 
 
@@ -106,8 +117,8 @@ def _check_automatic(errors: Errors, path: str, auto) -> None:
         return
     errors.check(isinstance(auto.get("enabled", False), bool), f"{path}.enabled", "must be true or false")
     triggers = auto.get("triggers", [])
-    errors.check(isinstance(triggers, list) and set(triggers) <= set(DEFAULT_REFUND_RULES["probabilities"]),
-                 f"{path}.triggers", "must list known triggers")
+    errors.check(isinstance(triggers, list) and set(triggers) <= set(AUTOMATIC_TRIGGERS),
+                 f"{path}.triggers", f"must list triggers among {', '.join(AUTOMATIC_TRIGGERS)}")
     try:
         ok = Decimal(str(auto.get("max_order_amount", "0"))) >= 0
     except ArithmeticError:

@@ -128,8 +128,10 @@ def dismiss(s: Session, *, shop: Shop, prompt_id: int, reason: str) -> RefundPro
 def _amount(prompt: RefundPrompt, order: Order, refunded: Decimal, given: str | None) -> Decimal:
     try:
         amount = Decimal(given) if given is not None else prompt.amount
-    except (InvalidOperation, TypeError):
+    except (InvalidOperation, TypeError, ValueError):
         raise PromptError("amount must be a decimal such as 12.00", 422) from None
+    if not amount.is_finite():
+        raise PromptError("amount must be a decimal such as 12.00", 422)
     if amount <= 0 and given is None:
         raise PromptError(f"this prompt recommends {prompt.recommended}; give the amount to refund", 422)
     if not Decimal(0) < amount <= (order.total_price or Decimal(0)) - refunded:

@@ -24,6 +24,11 @@ class Shop(Base):
     def is_installed(self) -> bool:
         return self.installed_at is not None and self.uninstalled_at is None
 
+    def predates_install(self, moment: datetime | None) -> bool:
+        """Placed before the app was (re)installed, e.g. imported by the first-install backfill: its
+        customer was never shown a ShipPromise window, so ShipPromise never writes to them about it."""
+        return moment is not None and self.installed_at is not None and moment < self.installed_at
+
 
 class ShopSettings(Base):
     """The merchant's settings document (shipping rules, policies, texts; later sections too)."""

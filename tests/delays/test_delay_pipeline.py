@@ -13,7 +13,7 @@ from shop_plugin.extensions import session
 from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.notify import notices
 from shop_plugin.shops import service as shops
-from tests.support import OTHER_SHOP, SHOP, bearer, fixture, session_token, signed_webhook
+from tests.support import OTHER_SHOP, SHOP, backdate_install, bearer, fixture, session_token, signed_webhook
 
 RULES = {"timezone": "Asia/Seoul", "origin_country": "KR", "processing_days": [1, 2],
          "transit": [{"countries": ["KR"], "days": [2, 3]}],
@@ -37,6 +37,7 @@ def setup(make_app, smtp_server, shop=SHOP):
     app = make_app(env={"SMTP_URL": url})
     client = app.test_client()
     client.get(f"/?shop={shop}&embedded=1&id_token={session_token(shop)}")
+    backdate_install(app, shop)
     client.put("/api/settings", json=RULES, headers=bearer(shop))
     return app, client, sink
 
@@ -174,6 +175,7 @@ def test_a_failed_send_is_retried_and_never_blocks_the_ticket(make_app, smtp_ser
     app = make_app(env={"SMTP_URL": "smtp://127.0.0.1:1"})
     client = app.test_client()
     client.get(f"/?shop={SHOP}&embedded=1&id_token={session_token()}")
+    backdate_install(app)
     client.put("/api/settings", json=RULES, headers=bearer())
     signed_webhook(client, "orders/create", order_payload())
     scan(app, after_ship_by(client))
@@ -241,3 +243,18 @@ def test_a_carrier_event_without_order_id_still_checks_its_order(make_app, smtp_
     event.pop("order_id")
     signed_webhook(client, "fulfillment_events/create", event)
     assert [t.reason for t in tickets(app)] == ["delivery_exception"]
+
+
+def test_an_order_placed_before_the_install_gets_a_ticket_but_its_customer_no_email(make_app, smtp_server):
+    """The first-install backfill imports old orders: their customers never saw a ShipPromise
+    window, so a late one is the merchant's to see, not a reason to write to the customer."""
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    client = app.test_client()
+    client.get(f"/?shop={SHOP}&embedded=1&id_token={session_token()}")  # installed now; the order is older
+    client.put("/api/settings", json={**RULES, "email": {"enabled": True}}, headers=bearer())
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    assert [t.reason for t in tickets(app)] == ["late_dispatch"]
+    assert client.get("/api/orders/5001", headers=bearer()).json["notices"] == []
+    assert sink.messages == []

@@ -41,6 +41,14 @@ def test_invalid_settings_are_422_by_field_and_nothing_is_saved(client):
     assert client.put("/api/settings", data="not json", headers=bearer()).status_code == 422
 
 
+def test_support_hours_with_an_unknown_time_zone_are_refused(client):
+    response = client.put("/api/settings", json={**RULES, "support_hours": {"timezone": "Mars/Olympus"}},
+                          headers=bearer())
+    assert response.status_code == 422 and set(response.json["errors"]) == {"support_hours.timezone"}
+    ok = client.put("/api/settings", json={**RULES, "support_hours": {"timezone": "Asia/Jakarta"}}, headers=bearer())
+    assert ok.status_code == 200
+
+
 def test_settings_are_per_shop(client):
     client.put("/api/settings", json=RULES, headers=bearer())
     assert client.get("/api/settings", headers=bearer(OTHER_SHOP)).json["version"] == 0

@@ -144,3 +144,22 @@ def test_an_uninstalled_shop_gets_no_promise_on_its_storefront(client):
     install(client)
     signed_webhook(client, "app/uninstalled", {"id": 1, "domain": "alpha-store.myshopify.com"})
     assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).status_code == 404
+
+
+def test_a_signed_proxy_query_without_a_valid_shop_is_refused_not_a_server_error(client):
+    install(client)
+    import hashlib
+    import hmac
+    import time
+    from urllib.parse import urlencode
+
+    from tests.support import SECRET
+
+    for shop in (None, "bad\x00shop", "../etc"):
+        params = {"timestamp": str(int(time.time())), "path_prefix": "/apps/shippromise"}
+        if shop is not None:
+            params["shop"] = shop
+        message = "".join(sorted(f"{k}={v}" for k, v in params.items()))
+        query = urlencode({**params, "signature": hmac.new(SECRET.encode(), message.encode(),
+                                                             hashlib.sha256).hexdigest()})
+        assert client.get(f"/proxy/promise?{query}").status_code in (400, 401, 404)
