@@ -1,0 +1,69 @@
+"""PostgreSQL unreachable during ingest: the receiver answers 5xx (never 200), and Shopify's retry
+after recovery is stored and processed once. The app reaches PostgreSQL through a proxy the test cuts."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from shop_plugin.events import processing
+from tests.chaos import state
+from tests.chaos.harness import POSTGRES
+from tests.chaos.tcp_proxy import TcpProxy
+from tests.support import SHOP, fixture, signed_webhook
+
+pytestmark = [pytest.mark.services, POSTGRES]
+ORDER = fixture("orders_create.rest_fixture.json")
+
+
+@pytest.fixture
+def proxy(database_url):
+    parts = urlsplit(database_url)
+    proxy = TcpProxy((parts.hostname, parts.port or 5432))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def apps(make_app, database_url, proxy):
+    """(the app, whose database connections go through the proxy; an observer connected directly)."""
+    parts = urlsplit(database_url)
+    proxied = parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}").geturl()
+    return make_app(env={"DATABASE_URL": proxied}), make_app()
+
+
+def deliver(app, order_id: int, webhook_id: str):
+    return signed_webhook(app.test_client(), "orders/create", dict(ORDER, id=order_id), webhook_id=webhook_id)
+
+
+def test_no_delivery_is_acknowledged_while_the_database_is_cut_off(apps, proxy):
+    app, observer = apps
+    assert deliver(app, 1, "before").status_code == 200  # the pool now holds a live connection
+    proxy.cut()
+    for _ in range(3):  # the pooled connection dies, then new connections are refused
+        answer = deliver(app, 2, "during")
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert app.test_client().get("/healthz").status_code == 503
+    assert [e.webhook_id for e in state.events(observer)] == ["before"]
+    proxy.restore()
+    assert deliver(app, 2, "during").status_code == 200
+    assert [(e.webhook_id, e.status) for e in state.events(observer)] == [("before", "processed"),
+                                                                           ("during", "processed")]
+    assert state.orders(observer) == [(SHOP, 1), (SHOP, 2)]
+
+
+def test_a_commit_whose_answer_is_lost_gets_a_5xx_and_the_retry_is_a_no_op(apps, proxy):
+    app, observer = apps
+    proxy.drop_after(b"COMMIT")
+    answer = deliver(app, 3, "ambiguous")
+    assert proxy.dropped.is_set() and answer.status_code == 503
+    [stored] = state.events(observer)  # the commit reached PostgreSQL before the line went down
+    assert (stored.webhook_id, stored.status) == ("ambiguous", "received")
+    assert deliver(app, 3, "ambiguous").status_code == 200
+    assert len(state.events(observer)) == 1
+    state.make_due(observer)
+    with observer.app_context():
+        assert processing.sweep() == 1
+    [event] = state.events(observer)
+    assert (event.status, event.attempts) == ("processed", 1)
+    assert state.orders(observer) == [(SHOP, 3)]
