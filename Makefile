@@ -34,7 +34,7 @@ scan: $(DEPS)
 
 test: $(DEPS)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: $(DEPS)
 	$(BIN)/python bench/ingest.py
