@@ -18,8 +18,11 @@ def get(*, domain: str) -> Shop | None:
 
 def get_or_create(*, domain: str) -> Shop:
     """The shop row, created without a token when a webhook names a shop we do not know."""
-    insert_ignore(session(), Shop.__table__, {"domain": domain, "created_at": utcnow()}, ["domain"])
-    return get(domain=domain)
+    shop = get(domain=domain)  # known shops (nearly every call) cost one SELECT
+    if shop is None:
+        insert_ignore(session(), Shop.__table__, {"domain": domain, "created_at": utcnow()}, ["domain"])
+        shop = get(domain=domain)
+    return shop
 
 
 def mark_installed(*, shop: Shop) -> None:
