@@ -1,11 +1,13 @@
 """Webhook ingest benchmark: the app's POST /webhooks against a bare 200 endpoint, same gunicorn.
 
-    .venv/bin/python bench/ingest.py [--seconds 20] [--databases sqlite,postgresql]
+    .venv/bin/python bench/ingest.py [--seconds 20] [--databases sqlite,postgresql] [--sizes 5,30,130]
 
 For each database: a fresh migrated database, then the bare app and the real app in turn under
 gunicorn.conf.py (2 gthread workers x 8 threads, keep-alive), each measured with the same client:
 max throughput (closed loop), then latency at half that maximum (open loop). After each run
-against the app, the rows are checked against the deliveries that got a 200. See BENCHMARKS.md.
+against the app, the rows are checked against the deliveries that got a 200. With --sizes, the
+whole run is repeated per body size in KB (bare and app alike, a fresh database each), and each
+gunicorn's workers are sampled for RSS (bench/memory.py). See BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import check
 import machine
+import memory
 import report
 import servers
 from measure import Plan, Target, latency_at, max_throughput
@@ -38,14 +41,15 @@ class Run:
         self.blocks += 1
         return 10**12 + self.blocks * 10**10
 
-    def database(self, kind: str) -> dict:
+    def database(self, kind: str, name: str | None = None) -> dict:
         """Bare then app, both on this database's environment."""
+        name = name or kind
         with servers.database(kind, self.workdir) as url, servers.redis_db14() as redis:
             env = servers.app_env(url, servers.free_port())
             servers.migrate(env)
-            bare = self.target("bench.bare_app:app", {**env, "PORT": str(servers.free_port())}, f"{kind}-bare")
-            ingest = self.target("app:app", env, f"{kind}-app", url=url, redis=redis)
-        return {"database_url": url, "bare": bare, "ingest": ingest,
+            bare = self.target("bench.bare_app:app", {**env, "PORT": str(servers.free_port())}, f"{name}-bare")
+            ingest = self.target("app:app", env, f"{name}-app", url=url, redis=redis)
+        return {"database_url": url, "body_bytes": self.plan.body_bytes, "bare": bare, "ingest": ingest,
                 "ratio": round(ingest["max"]["req_per_s"] / max(bare["max"]["req_per_s"], 1e-9), 3)}
 
     def target(self, module: str, env: dict, name: str, url: str | None = None, redis: Redis | None = None) -> dict:
@@ -54,25 +58,28 @@ class Run:
         result: dict = {"server": module}
         with servers.gunicorn(module, env, log) as proc:
             server = Target(port, secret, proc.pid)
+            sampler = memory.Sampler(proc.pid)  # the workers under this master
+            sampler.start()
             if url:
                 result["healthz"] = servers.healthz(port)
             print(f"[{name}] max throughput: closed loop, {self.plan.connections} connections, "
                   f"{self.plan.seconds:g}s", flush=True)
             boots = servers.log_summary(log)["worker_boots"]
             result["max"] = max_throughput(self.plan, server, "max", self.order_ids())
-            boots = self._after(result["max"], log, boots, url, "max", redis, env["RQ_QUEUE"])
+            boots = self._after(result["max"], log, boots, url, "max", redis, env["RQ_QUEUE"], self.plan.body_bytes)
             rate = result["max"]["req_per_s"] / 2
             print(f"[{name}] {result['max']['req_per_s']:.0f} req/s; latency: open loop at {rate:.0f} req/s",
                   flush=True)
             result["half"] = latency_at(self.plan, server, "lat", self.order_ids(), rate)
-            self._after(result["half"], log, boots, url, "lat", redis, env["RQ_QUEUE"])
+            self._after(result["half"], log, boots, url, "lat", redis, env["RQ_QUEUE"], self.plan.body_bytes)
+            result["memory"] = sampler.stop()
         result["server_log"] = servers.log_summary(log)
         _keep_log(log, name)
         return result
 
     @staticmethod
     def _after(summary: dict, log: Path, boots: int, url: str | None, tag: str, redis: Redis | None,
-               queue: str) -> int:
+               queue: str, body_bytes: int) -> int:
         """Worker restarts during the workload (max_requests recycling shows in the tail), then
         the database check (app only); returns the boot count so far."""
         now = servers.log_summary(log)["worker_boots"]
@@ -80,7 +87,7 @@ class Run:
         summary["load_average_after"] = [round(x, 2) for x in os.getloadavg()]  # others share the machine too
         acked = summary.pop("acked")
         if url:
-            summary["db_check"] = check.check_rows(url, tag, acked, redis, queue)
+            summary["db_check"] = check.check_rows(url, tag, acked, redis, queue, body_bytes)
             print(f"    rows: {json.dumps(summary['db_check'])}", flush=True)
         return now
 
@@ -102,7 +109,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--databases", default=",".join(DATABASES), help="comma-separated: sqlite,postgresql")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections in all")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--sizes", default="5", help="comma-separated body sizes in KB, e.g. 5,30,130")
     args = parser.parse_args(argv)
+    try:
+        args.sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        parser.error("--sizes takes comma-separated whole KB, e.g. 5,30,130")
+    if not args.sizes or not all(1 <= x <= 4096 for x in args.sizes):
+        parser.error("--sizes: each between 1 and 4096 KB (the app refuses bodies over 5 MB)")
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if not args.databases or set(args.databases) - set(DATABASES):
         parser.error(f"--databases takes a comma-separated subset of {','.join(DATABASES)}")
@@ -114,18 +128,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    plan = Plan(connections=args.connections, processes=args.clients, seconds=args.seconds, warmup=args.warmup)
+    base = Plan(connections=args.connections, processes=args.clients, seconds=args.seconds, warmup=args.warmup)
     with tempfile.TemporaryDirectory(prefix="shippromise-bench-") as tmp:
         workdir = Path(tmp)
-        results = {"started_utc": datetime.now(UTC).isoformat(timespec="seconds"), "plan": vars(plan),
-                   "body_bytes": len(check.body_template()), "machine": machine.describe(workdir), "databases": {}}
-        run = Run(plan, workdir)
+        results = {"started_utc": datetime.now(UTC).isoformat(timespec="seconds"), "plan": vars(base),
+                   "body_bytes": len(check.body_template()), "sizes_kb": args.sizes,
+                   "machine": machine.describe(workdir), "databases": {}}
+        results["machine"]["pg_test_fsync"] = machine.pg_test_fsync(workdir)
         for kind in args.databases:
-            results["databases"][kind] = run.database(kind)
+            for size in args.sizes:
+                # 5 KB keeps the plain database name, so earlier results and report.py read the same
+                name = kind if size == 5 else f"{kind}-{size}KB"
+                print(f"== {name}: {size} KB bodies", flush=True)
+                own = workdir / name  # its own SQLite file and logs for each size
+                own.mkdir()
+                run = Run(Plan(**{**vars(base), "body_bytes": size * 1024}), own)
+                results["databases"][name] = run.database(kind, name)
         results["verdict"] = {kind: report.verdict(db) for kind, db in results["databases"].items()}
+        results["ended_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     path = report.write_json(results)
     print(f"\nmachine: {json.dumps(results['machine'])}\n")
     print(report.markdown(results))
+    if len(args.sizes) > 1 or args.sizes != [5]:
+        print("\n" + report.sizes_markdown(results))
     print(f"\nresults: {path.relative_to(servers.ROOT)}")
     print("verdict: " + "; ".join(f"{kind}: " + ", ".join(f"{k} {report.mark(ok)}" for k, ok in v.items())
                                   for kind, v in results["verdict"].items()))

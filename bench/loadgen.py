@@ -40,6 +40,7 @@ class Job:
     rate: float = 0.0  # requests/s of this process; 0 means closed loop
     phase: float = 0.0  # open loop: this process's offset within one interval, in intervals
     server_pid: int = 0  # gunicorn master, for CPU accounting
+    body_bytes: int = 5 * 1024  # size of each orders/create body (payloads.body_template)
 
 
 @dataclass
@@ -163,7 +164,8 @@ async def _open_worker(job: Job, maker: DeliveryMaker, schedule, out: Outcome) -
 
 async def _run(job: Job) -> Outcome:
     loop, out = asyncio.get_running_loop(), Outcome()
-    maker = DeliveryMaker(job.secret, f"127.0.0.1:{job.port}", job.tag, job.first_order_id, job.seed)
+    maker = DeliveryMaker(job.secret, f"127.0.0.1:{job.port}", job.tag, job.first_order_id, job.seed,
+                          job.body_bytes)
     t0 = loop.time() + max(0.0, job.start_at - time.time())
     await asyncio.sleep(t0 - loop.time())
     loop.call_at(t0 + job.warmup, lambda: out.marks.append(cpu.mark(job.server_pid)))

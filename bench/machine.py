@@ -105,3 +105,29 @@ def describe(database_dir: Path) -> dict:
         "redis": _redis(),
         "fsync_4k": fsync_latency(database_dir), "postgres_data_on_same_device": same_disk, "git": _git(),
     }
+
+
+PG_TEST_FSYNC = ("/usr/lib/postgresql/15/bin/pg_test_fsync", "pg_test_fsync")
+
+
+def pg_test_fsync(directory: Path, seconds: int = 1) -> dict:
+    """PostgreSQL's own probe (`pg_test_fsync -s 1`) on `directory`, if installed: ops/s per sync
+    method; the fdatasync line is what wal_sync_method=fdatasync pays per WAL flush."""
+    import re
+    import shutil
+
+    exe = next((p for p in PG_TEST_FSYNC if shutil.which(p) or Path(p).exists()), None)
+    if exe is None:
+        return {"available": False}
+    try:
+        out = subprocess.run([exe, "-s", str(seconds), "-f", str(directory / "pg_test_fsync.out")],
+                             capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"available": True, "error": str(exc)}
+    first = out.split("Compare file sync methods using two 8kB writes")[0]  # one 8 kB write per sync
+    found = {}
+    for name in ("open_datasync", "fdatasync", "fsync", "fsync_writethrough", "open_sync"):
+        m = re.search(rf"^\s+{name}\s+([\d.]+) ops/sec\s+([\d.]+) usecs/op", first, re.M)
+        if m:
+            found[name] = {"ops_per_s": float(m.group(1)), "usecs_per_op": float(m.group(2))}
+    return {"available": True, "one_8k_write": found}

@@ -28,6 +28,7 @@ class Plan:
     processes: int = 2
     seconds: float = 20.0
     warmup: float = 2.0
+    body_bytes: int = 5 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _jobs(plan: Plan, target: Target, tag: str, first_order_id: int, rate: float
     start_at = time.time() + START_DELAY
     base = Job(port=target.port, secret=target.secret, server_pid=target.pid, tag=tag,
                first_order_id=first_order_id, seed=0, connections=0, start_at=start_at,
-               warmup=plan.warmup if rate == 0 else 0.0, seconds=plan.seconds)
+               warmup=plan.warmup if rate == 0 else 0.0, seconds=plan.seconds, body_bytes=plan.body_bytes)
     per_proc = [plan.connections // plan.processes + (k < plan.connections % plan.processes)
                 for k in range(plan.processes)]
     return [replace(base, seed=zlib.crc32(f"{tag}{k}".encode()), connections=per_proc[k],

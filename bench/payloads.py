@@ -76,9 +76,10 @@ class DeliveryMaker:
     """Makes new signed deliveries and, 10% of the time, repeats one this maker sent before
     (same webhook id, same bytes), as Shopify does when it retries."""
 
-    def __init__(self, secret: str, host: str, tag: str, first_order_id: int, seed: int) -> None:
+    def __init__(self, secret: str, host: str, tag: str, first_order_id: int, seed: int,
+                 body_bytes: int = TARGET_BYTES) -> None:
         self.secret, self.host, self.tag = secret, host, tag
-        self.template = body_template()
+        self.template = body_template(body_bytes)
         self.next_order_id = first_order_id
         self.rng = random.Random(seed)
         self.sent: deque[Delivery] = deque(maxlen=200)

@@ -88,3 +88,33 @@ def markdown(results: dict) -> str:
         *(line for name, db in dbs.items() for line in _detail(name, db)),
     ]
     return "\n".join(out)
+
+
+def _web_rss(target: dict) -> str:
+    role = (target.get("memory") or {}).get("roles", {}).get("web worker")
+    return f"{role['max_hwm_mib']:.0f}" if role else "-"
+
+
+def sizes_markdown(results: dict) -> str:
+    """One row per database and body size: the ratio against bare at the same size and against
+    bare at 5 KB (the issue's B), p99 at half the maximum, and the web workers' peak RSS."""
+    dbs = results["databases"]
+    out = ["| database | body | bare req/s | ingest req/s | ratio to bare, same size | ratio to bare 5 KB (≥ 0.5) | "
+           "ingest p50 / p99 ms at ½ max (p99 ≤ 50) | rows missing / doubled / wrong length | "
+           "web worker peak RSS MiB bare / ingest (< 150) |",
+           "|---|---:|---:|---:|---:|---|---|---|---|"]
+    for name, db in dbs.items():
+        kind = name.split("-")[0]
+        b5 = dbs.get(kind, {}).get("bare", {}).get("max", {}).get("req_per_s")
+        ingest, bare = db["ingest"], db["bare"]
+        ratio5 = ingest["max"]["req_per_s"] / b5 if b5 else None
+        checks = [ingest["max"]["db_check"], ingest["half"]["db_check"]]
+        lat = ingest["half"]["latency_ms"]
+        out.append(
+            f"| {kind} | {db.get('body_bytes', 5120) // 1024} KB | {bare['max']['req_per_s']:.0f} | "
+            f"{ingest['max']['req_per_s']:.0f} | {db['ratio']:.2f} | "
+            + (f"{ratio5:.2f} ({mark(ratio5 >= TARGET_RATIO)})" if ratio5 is not None else "-")
+            + f" | {lat['p50']:.1f} / {lat['p99']:.1f} ({mark(lat['p99'] <= TARGET_P99_MS)}) | "
+            f"{sum(c['missing'] for c in checks)} / {sum(c['doubled'] for c in checks)} / "
+            f"{sum(c['bodies_wrong_length'] for c in checks)} | {_web_rss(bare)} / {_web_rss(ingest)} |")
+    return "\n".join(out)

@@ -140,7 +140,7 @@ def _stop(proc: subprocess.Popen) -> None:
 def healthz(port: int) -> dict:
     """The app's own view of its database and queue; anything but RQ on Redis would measure
     another app (without Redis, jobs run in the web process)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as res:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=20) as res:  # a busy shared machine
         health = json.loads(res.read())
     if health.get("database") != "ok" or health.get("queue") != "ok":
         raise RuntimeError(f"the app is not on its database and RQ: /healthz says {health}")
