@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop_plugin.admin.pages import form_id
+from shop_plugin.delays.rules import REASONS as DELAY_REASONS
 from shop_plugin.helpdesk import bulk, query, serialize, service
 from shop_plugin.helpdesk import staff as staff_service
-from shop_plugin.helpdesk.models import PRIORITIES, STATUSES, StaffMember, Ticket
+from shop_plugin.helpdesk.models import PRIORITIES, STATUSES, StaffMember
 from shop_plugin.shops.models import Shop
+
+REASONS = (*DELAY_REASONS, "dispute", "inquiry")  # every reason a ticket is opened for
 
 PAGE_SIZE = 25
 FIELDS = ("status", "priority", "reason", "assignee", "tag", "q", "sort")
@@ -51,7 +53,7 @@ def load(s: Session, *, shop: Shop, page: query.Page | None, now: datetime) -> d
         shown = tickets[:page.limit]
         rows = serialize.tickets_json(s, shop=shop, tickets=shown, now=now)
         cursor = query.encode_cursor(page.sort, shown[-1]) if len(tickets) > page.limit else None
-    reasons = sorted(s.scalars(select(Ticket.reason).where(Ticket.shop_id == shop.id).distinct()))
+    reasons = sorted(REASONS)  # a fixed list: a DISTINCT over a shop's tickets grows with the shop
     return {"rows": rows, "next_cursor": cursor, "staff": staff_service.get_all(s, shop=shop),
             "reasons": reasons, "statuses": STATUS_CHOICES, "priorities": PRIORITIES, "sorts": SORTS}
 
