@@ -1,6 +1,7 @@
 """Tickets: opened or updated per order and reason, resolved, listed. Always scoped by shop."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,6 +97,10 @@ def get(s: Session, *, shop: Shop, ticket_id: int) -> Ticket | None:
     return s.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.id == ticket_id)).one_or_none()
 
 
+ORDER_NUMBER = re.compile(r"^#?\d{1,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str | None = None
@@ -118,7 +123,15 @@ def _filtered(shop: Shop, f: Filters):
     if f.tag:
         # Tags are slugs (letters, digits, - and _), so the quoted tag matches only itself in the JSON list.
         stmt = stmt.where(cast(Ticket.tags, String).contains(f'"{f.tag}"', autoescape=True))
-    if f.q:
+    if f.q and ORDER_NUMBER.match(f.q.strip()):  # "#1001" or "1001": the order, by its indexed name
+        number = f.q.strip().lstrip("#")
+        names = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.name.in_([f"#{number}", number]))
+        stmt = stmt.where(Ticket.order_shopify_id.in_(names))
+    elif f.q and EMAIL.match(f.q.strip()):  # a whole address: the customer's tickets, by index
+        address = f.q.strip()
+        orders = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.email.in_({address, address.lower()}))
+        stmt = stmt.where(or_(Ticket.customer_email == address.lower(), Ticket.order_shopify_id.in_(orders)))
+    elif f.q:
         q = f.q.strip().lstrip("#")
         orders = select(Order.shopify_id).where(Order.shop_id == shop.id, Order.name.icontains(q, autoescape=True))
         text_match = exists().where(TicketEntry.ticket_id == Ticket.id, TicketEntry.shop_id == shop.id,

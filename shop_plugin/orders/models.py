@@ -28,7 +28,8 @@ def keyed_by_order(table: str) -> tuple:
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("shop_id", "shopify_id"), Index("ix_orders_shop_email", "shop_id", "email"))
+    __table_args__ = (UniqueConstraint("shop_id", "shopify_id"), Index("ix_orders_shop_email", "shop_id", "email"),
+                      Index("ix_orders_shop_name", "shop_id", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(shop_ref())

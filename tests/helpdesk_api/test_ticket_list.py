@@ -165,3 +165,15 @@ def test_a_forged_cursor_is_400(client, key):
     cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
     response = client.get(f"/api/tickets?sort=due&cursor={cursor}", headers=bearer())
     assert response.status_code == 400 and set(response.json["errors"]) == {"cursor"}
+
+
+def test_a_whole_order_number_or_address_finds_exactly_those_tickets(app, client):
+    rows.order(app, 5001)
+    rows.order(app, 50012)
+    by_order = rows.ticket(app, order_shopify_id=5001)
+    rows.ticket(app, order_shopify_id=50012)
+    by_email = rows.ticket(app, customer_email="kim@example.com")
+    rows.ticket(app, customer_email="kimberly@example.com")
+    assert ids(client, "?q=%235001") == [by_order]
+    assert ids(client, "?q=5001") == [by_order]
+    assert ids(client, "?q=Kim@Example.com") == [by_email]
