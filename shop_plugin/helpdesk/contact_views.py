@@ -4,7 +4,7 @@ Both are verified as app proxy requests (Shopify signs the query string). The pa
 HTML, not Liquid, so nothing a customer typed can ever run as a theme template. The form posts
 back to the page's own storefront URL, which Shopify signs again.
 
-Rate limits (Flask-Limiter; Redis when REDIS_URL is set, else memory) count only verified
+Rate limits (the `limits` library; Redis when REDIS_URL is set, else memory) count only verified
 requests: per shop and customer IP (Shopify passes the IP in X-Forwarded-For), per shop, and
 per sender address. A 429 page says how long to wait."""
 from __future__ import annotations
@@ -13,8 +13,9 @@ import logging
 import time
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
-from flask_limiter import Limiter
 from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shop_plugin.db import utcnow
@@ -36,13 +37,11 @@ PAGE_HEADERS = {"Cache-Control": "no-store",
 
 @bp.record_once
 def _init_limiter(state) -> None:
-    """One limiter per app: its storage follows the app's REDIS_URL (RATELIMIT_STORAGE_URI overrides)."""
+    """One rate limiter per app: its storage follows the app's REDIS_URL (RATELIMIT_STORAGE_URI overrides)."""
     app = state.app
     storage = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
-    limiter = Limiter(key_func=_visitor_ip, storage_uri=storage, key_prefix=_prefix(app.config),
-                      strategy="fixed-window")
-    limiter.init_app(app)
-    app.extensions["contact_limiter"] = limiter
+    # Only the form's own hits are counted: no app-wide request hooks (the webhook path stays lean).
+    app.extensions["contact_limiter"] = FixedWindowRateLimiter(storage_from_string(storage))
 
 
 def _prefix(config) -> str:
@@ -53,7 +52,7 @@ def _over(rule: str, key: str) -> int | None:
     """Count one hit on each limit of `rule` for `key`: seconds to wait when one is used up, else None.
     Hits are counted straight on the limiter's strategy, so concurrent requests never share a key
     function; a storage outage lets the customer through."""
-    strategy, prefix = current_app.extensions["contact_limiter"].limiter, _prefix(current_app.config)
+    strategy, prefix = current_app.extensions["contact_limiter"], _prefix(current_app.config)
     try:
         for item in parse_many(rule):
             if not strategy.hit(item, prefix, key):
