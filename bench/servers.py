@@ -101,7 +101,7 @@ def gunicorn(target: str, env: dict[str, str], log_path: Path) -> Iterator[subpr
         _wait_ready(proc, int(port), log_path)
         yield proc
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def _wait_ready(proc: subprocess.Popen, port: int, log_path: Path) -> None:
@@ -122,12 +122,12 @@ def _wait_ready(proc: subprocess.Popen, port: int, log_path: Path) -> None:
     raise RuntimeError(f"gunicorn not ready after {READY_SECONDS}s; see {log_path}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the master (graceful), then SIGKILL its process group if it lingers."""
+def stop_process(proc: subprocess.Popen, grace: float = STOP_SECONDS) -> None:
+    """SIGTERM the process (graceful), then SIGKILL its process group if it lingers."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(STOP_SECONDS)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             pass
     try:

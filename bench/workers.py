@@ -6,15 +6,13 @@ then SIGKILL of the worker's process group if it lingers.
 """
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from servers import BIN, ROOT
+from servers import BIN, ROOT, stop_process
 from sqlalchemy import create_engine, text
 
 READY_SECONDS = 60.0
@@ -53,17 +51,7 @@ def _wait_listening(procs: list[subprocess.Popen], logs: list[Path]) -> None:
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(5)
+    stop_process(proc, STOP_SECONDS)
 
 
 def log_counts(log_dir: Path, name: str = "worker") -> dict[str, int]:

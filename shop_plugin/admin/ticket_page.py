@@ -13,7 +13,7 @@ from shop_plugin.helpdesk import actions, canned, story
 from shop_plugin.helpdesk import staff as staff_service
 from shop_plugin.helpdesk.models import PRIORITIES, STATUSES, StaffMember, Ticket
 from shop_plugin.refunds import service as refunds
-from shop_plugin.refunds.views import prompt_json
+from shop_plugin.refunds.serialize import prompt_json
 from shop_plugin.shopify.client import shop_handle
 from shop_plugin.shops.models import Shop
 

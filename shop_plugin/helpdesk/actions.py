@@ -31,7 +31,8 @@ def _row_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
-def _check(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
+def check_changes(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
+    """Field errors of a change set (empty when every change is allowed)."""
     errors: dict[str, str] = {}
     for key in set(changes) - set(FIELDS):
         errors[key] = f"unknown field; allowed: {', '.join(FIELDS)}"
@@ -61,7 +62,7 @@ def _settings(s: Session, shop: Shop) -> dict:
 def update_ticket(s: Session, *, shop: Shop, ticket: Ticket, changes: dict, staff: StaffMember | None,
                   now: datetime) -> dict[str, str]:
     """Apply the changes, or none of them: returns field errors (empty when applied)."""
-    errors = _check(s, shop, changes)
+    errors = check_changes(s, shop, changes)
     if errors:
         return errors
     who = staff_service.display_name(staff) if staff else "ShipPromise"

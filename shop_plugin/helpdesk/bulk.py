@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.helpdesk import actions
-from shop_plugin.helpdesk.actions import _check as check_changes
+from shop_plugin.helpdesk.actions import check_changes
 from shop_plugin.helpdesk.models import StaffMember, Ticket
 from shop_plugin.shops.models import Shop
 from shop_plugin.validation import MAX_ROW_ID

@@ -18,13 +18,19 @@ def seen(s: Session, *, shop: Shop, user_id: int | str | None, now: datetime) ->
     if user_id in (None, ""):
         return None
     user_id = int(user_id)
-    insert_ignore(s, StaffMember.__table__, {"shop_id": shop.id, "user_id": user_id, "first_seen_at": now,
-                                             "last_seen_at": now}, ["shop_id", "user_id"])
-    member = s.scalars(select(StaffMember).where(StaffMember.shop_id == shop.id,
-                                                 StaffMember.user_id == user_id)).one()
+    member = _find(s, shop, user_id)  # known staff (nearly every request) cost one SELECT
+    if member is None:
+        insert_ignore(s, StaffMember.__table__, {"shop_id": shop.id, "user_id": user_id, "first_seen_at": now,
+                                                 "last_seen_at": now}, ["shop_id", "user_id"])
+        member = _find(s, shop, user_id)
     if now - member.last_seen_at > SEEN_RESOLUTION:
         s.execute(update(StaffMember).where(StaffMember.id == member.id).values(last_seen_at=now))
     return member
+
+
+def _find(s: Session, shop: Shop, user_id: int) -> StaffMember | None:
+    return s.scalars(select(StaffMember).where(StaffMember.shop_id == shop.id,
+                                               StaffMember.user_id == user_id)).one_or_none()
 
 
 def get_all(s: Session, *, shop: Shop) -> list[StaffMember]:

@@ -155,7 +155,7 @@ def customer(s: Session, *, shop: Shop, ticket: Ticket, order: Order | None) -> 
 
 def _pending_prompt(s: Session, shop: Shop, order: Order | None) -> dict | None:
     """The order's pending refund prompt, shaped as in GET /api/refund-prompts."""
-    from shop_plugin.refunds.views import prompt_json
+    from shop_plugin.refunds.serialize import prompt_json
 
     if order is None:
         return None

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from email.utils import formataddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, render_template
 
 TIMEOUT = 20
 
@@ -26,3 +27,21 @@ def send(message: EmailMessage) -> str:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
     return message["Message-ID"]
+
+
+def customer_message(*, store: str, to: str, reply_to: str | None, message_id: str, subject: str,
+                     template: str, context: dict, unsubscribe_url: str | None = None) -> EmailMessage:
+    """A store's email to its customer: From the store's name at MAIL_FROM, text and HTML parts
+    rendered from `emails/<template>.txt|.html`, and a one-click unsubscribe when given."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = formataddr((store, current_app.config["MAIL_FROM"]))
+    message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Message-ID"] = f"<{message_id}@{current_app.config['MAIL_DOMAIN']}>"
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message.set_content(render_template(f"emails/{template}.txt", **context))
+    message.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")
+    return message

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 from email.message import EmailMessage
-from email.utils import formataddr
 
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,17 +84,10 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
         "store": settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"),
         "order": order,
     }
-    message = EmailMessage()
-    message["Subject"] = fill(wording.SUBJECT[lang], values)
-    message["From"] = formataddr((context["store"], current_app.config["MAIL_FROM"]))
-    message["To"] = order.email
-    if settings["email"].get("reply_to"):
-        message["Reply-To"] = settings["email"]["reply_to"]
-    message["Message-ID"] = f"<notice.{notice.id}.{shop.id}@{current_app.config['MAIL_DOMAIN']}>"
-    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-    message.set_content(render_template("emails/delay_notice.txt", **context))
-    message.add_alternative(render_template("emails/delay_notice.html", **context), subtype="html")
-    return message
+    return mailer.customer_message(
+        store=context["store"], to=order.email, reply_to=settings["email"].get("reply_to"),
+        message_id=f"notice.{notice.id}.{shop.id}", subject=fill(wording.SUBJECT[lang], values),
+        template="delay_notice", context=context, unsubscribe_url=context["unsubscribe_url"])
 
 
 def send(shop: Shop, payload: dict) -> dict:

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select, update
 
 from shop_plugin.db import utcnow
@@ -54,17 +53,10 @@ def compose(shop: Shop, order, choice: CustomerChoice, settings: dict) -> EmailM
                    store=settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"),
                    unsubscribe_url=f"{current_app.config['SHOPIFY_APP_URL']}/n/unsubscribe/"
                                    f"{unsubscribe_token(shop, order.email)}")
-    message = EmailMessage()
-    message["Subject"] = context["subject"]
-    message["From"] = formataddr((context["store"], current_app.config["MAIL_FROM"]))
-    message["To"] = order.email
-    if settings["email"].get("reply_to"):
-        message["Reply-To"] = settings["email"]["reply_to"]
-    message["Message-ID"] = f"<choice.{choice.id}.{shop.id}@{current_app.config['MAIL_DOMAIN']}>"
-    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-    message.set_content(render_template("emails/customer_choice.txt", **context))
-    message.add_alternative(render_template("emails/customer_choice.html", **context), subtype="html")
-    return message
+    return mailer.customer_message(
+        store=context["store"], to=order.email, reply_to=settings["email"].get("reply_to"),
+        message_id=f"choice.{choice.id}.{shop.id}", subject=context["subject"], template="customer_choice",
+        context=context, unsubscribe_url=context["unsubscribe_url"])
 
 
 def send_offer(shop: Shop, payload: dict) -> dict:

@@ -3,24 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from shop_plugin.db import iso
 from shop_plugin.extensions import session
-from shop_plugin.orders.serialize import money_str
 from shop_plugin.orders.service import names_for
 from shop_plugin.refunds import service
-from shop_plugin.refunds.models import STATUSES, RefundPrompt
+from shop_plugin.refunds.models import STATUSES
+from shop_plugin.refunds.serialize import prompt_json
 from shop_plugin.shopify.auth import admin_api
 from shop_plugin.validation import whole_number
 
 bp = Blueprint("refunds", __name__)
-
-
-def prompt_json(p: RefundPrompt, names: dict[int, str]) -> dict:
-    return {"id": p.id, "order_id": p.order_shopify_id, "order_name": names.get(p.order_shopify_id),
-            "trigger": p.trigger, "recommended": p.recommended, "amount": money_str(p.amount, p.currency),
-            "currency": p.currency, "expected_chargeback_cost": money_str(p.expected_chargeback_cost, p.currency),
-            "rationale": p.rationale, "status": p.status, "created_at": iso(p.created_at),
-            "refund_id": p.refund_shopify_id, "error": p.error}
 
 
 def _text(value) -> bool:
