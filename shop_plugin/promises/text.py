@@ -7,6 +7,7 @@ from datetime import date
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_interval
+from babel.lists import format_list
 
 from shop_plugin.promises.window import Window
 
@@ -69,13 +70,23 @@ def promise_text(window: Window, settings: dict, locale: str | None) -> str:
     if window.deliver_to:
         values.update(deliver_from=day(window.deliver_from), deliver_to=day(window.deliver_to))
     sentences = [fill(template(settings, lang, "window" if window.deliver_to else "ship_only"), values)]
+    groups: dict[tuple, list[dict]] = {}  # one sentence per kind and country, its dates listed in it
     for adj in window.adjustments:
-        start, end = date.fromisoformat(adj["from"]), date.fromisoformat(adj["to"])
-        dates = day(start) if start == end else format_interval(start, end, "yMMMd", locale=babel)
-        country = babel.territories.get(adj["country"] or "", adj["country"] or "")
-        sentences.append(fill(template(settings, lang, adj["kind"]), {
-            "dates": dates, "from": day(start), "to": day(end), "country": country, "name": adj["name"]}))
+        groups.setdefault((adj["kind"], adj["country"] or ""), []).append(adj)
+    for (kind, code), adjs in groups.items():
+        spans = [(date.fromisoformat(a["from"]), date.fromisoformat(a["to"])) for a in adjs]
+        short = len(spans) > 1
+        dates = format_list([_span(start, end, babel, short) for start, end in spans], locale=babel)
+        sentences.append(fill(template(settings, lang, kind), {
+            "dates": dates, "from": day(spans[0][0]), "to": day(spans[-1][1]),
+            "country": babel.territories.get(code, code), "name": ", ".join(a["name"] for a in adjs if a["name"])}))
     return " ".join(sentences)
+
+
+def _span(start: date, end: date, babel, short: bool) -> str:
+    if start == end:
+        return format_date(start, format="medium" if short else "long", locale=babel)
+    return format_interval(start, end, "yMMMd", locale=babel)
 
 
 def _localized(texts: dict, lang: str) -> str | None:

@@ -82,3 +82,13 @@ def test_policies_come_in_the_customers_language_and_customs_only_where_it_appli
     american = policy_blocks(settings, "en", "US")
     assert [b["kind"] for b in american] == ["returns", "customs", "refund"]
     assert policy_blocks(settings, "id", "US")[2]["text"] == "Full refund."  # en fallback
+
+
+def test_several_holidays_in_one_country_are_named_in_one_sentence():
+    settings, _ = validate({"transit": [{"countries": ["*"], "days": [7, 30]}]})
+    window = order_window(settings, datetime(2026, 11, 24, 9, tzinfo=ZoneInfo("UTC")), "US", [Item()])
+    holidays = [a for a in window.adjustments if a["kind"] == "holiday" and a["country"] == "US"]
+    assert len(holidays) >= 2, "the window crosses Thanksgiving and Christmas"
+    text = promise_text(window, settings, "en")
+    assert text.count("Public holidays in United States") == 1
+    assert "Nov 26, 2026" in text and "Dec 25, 2026" in text
