@@ -1,5 +1,5 @@
-"""Settings forms: support hours and SLA targets as real fields, canned replies, the other sections as
-JSON documents.
+"""Settings forms: support hours and SLA targets, canned replies, and every other section as the fields
+of admin/settings_sections.py.
 
 Every save goes through promises.save_settings (whole document, validated, nothing saved on any
 error); its errors are field paths ("sla.urgent.first_response_hours") shown next to the field.
@@ -8,62 +8,44 @@ sections cannot silently undo each other's change.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from flask import abort
 from sqlalchemy.orm import Session
 
+from shop_plugin.admin import fields
 from shop_plugin.admin.pages import form_id
-from shop_plugin.delays.rules import DEFAULT_RULES
+from shop_plugin.admin.settings_sections import SECTIONS, Section
 from shop_plugin.helpdesk import canned
 from shop_plugin.helpdesk.models import PRIORITIES
 from shop_plugin.helpdesk.sla import DEFAULT_SLA, DEFAULT_SUPPORT_HOURS
 from shop_plugin.promises import service as promises
 from shop_plugin.promises import settings as rules
 from shop_plugin.promises.calendar import WEEKDAYS
-from shop_plugin.refunds.choice_settings import DEFAULT_CHOICE
-from shop_plugin.refunds.cost import DEFAULT_REFUND_RULES
 from shop_plugin.shops.models import Shop, ShopSettings
 from shop_plugin.validation import Errors
 
-SHIPPING_KEYS = ("timezone", "cutoff", "processing_days", "origin_country", "weekend", "closed_dates", "transit",
-                 "suppliers")
-SECTIONS = {  # url name: (title, what it is for, settings keys)
-    "policies": ("Policies", "Returns window, refund, customs and support texts shown with the promise.",
-                 ("policies",)),
-    "notifications": ("Notification templates", "Promise wording per language and the order email.",
-                      ("texts", "email")),
-    "delays": ("Delay rules", "Which delays open tickets and after how many days.", ("delay_rules",)),
-    "tags": ("Auto-tag rules", "Tags and acknowledgements applied to new customer messages.",
-             ("tag_rules", "auto_ack")),
-    "refunds": ("Refund rules", "Chargeback fee, handling cost, probabilities and automatic refunds.",
-                ("refund_rules",)),
-    "customer-choice": ("Customer choice", "What a customer with a late order may choose.", ("customer_choice",)),
-}
-DEFAULTS_SHOWN = {"delay_rules": DEFAULT_RULES, "refund_rules": DEFAULT_REFUND_RULES,
-                  "customer_choice": DEFAULT_CHOICE, "support_hours": DEFAULT_SUPPORT_HOURS, "sla": DEFAULT_SLA}
 STALE = "the settings changed since this page was opened; reload it and make your change again"
 
 
-def keys_of(section: str) -> tuple[str, ...]:
-    """The section's settings keys this version of the settings knows."""
-    keys = SHIPPING_KEYS if section == "shipping" else SECTIONS[section][2]
-    return tuple(k for k in keys if k in rules.CHECKS)
+def section_of(name: str) -> Section:
+    """The section behind /settings/<name>; 404 for any other name (the shipping rules are /settings)."""
+    section = SECTIONS.get(name)
+    if section is None:
+        abort(404)
+    return section
 
 
 def available() -> list[tuple[str, str]]:
-    """(url name, title) of the JSON sections with at least one known key."""
-    return [(name, spec[0]) for name, spec in SECTIONS.items() if keys_of(name)]
+    """(url name, title) of the sections with pages of their own under /settings/<name>."""
+    return [(name, section.title) for name, section in SECTIONS.items()]
 
 
-def section_json(settings: dict, keys: tuple[str, ...]) -> str:
-    return json.dumps({k: settings.get(k) for k in keys}, indent=2, ensure_ascii=False)
-
-
-def defaults_json(keys: tuple[str, ...]) -> str | None:
-    shown = {k: DEFAULTS_SHOWN[k] for k in keys if k in DEFAULTS_SHOWN}
-    return json.dumps(shown, indent=2, ensure_ascii=False) if shown else None
+def section_widgets(section: Section, document: dict, errors: dict) -> tuple[list[dict], dict]:
+    """The section's widgets from `document` (the settings, or what was sent), and the errors no widget
+    shows (to list above the form)."""
+    widgets, shown = fields.render(section.fields, document, errors)
+    return widgets, {path: message for path, message in errors.items() if path not in shown}
 
 
 def _save(s: Session, shop: Shop, version: str | None, changes: dict, dropped: tuple[str, ...] = ()) -> dict:
@@ -77,16 +59,13 @@ def _save(s: Session, shop: Shop, version: str | None, changes: dict, dropped: t
     return errors
 
 
-def save_section(s: Session, *, shop: Shop, keys: tuple[str, ...], raw: str, version: str | None) -> dict:
-    """Replace the section's keys with the JSON object given; keys left out go back to their defaults."""
-    try:
-        value = json.loads(raw or "")
-    except ValueError as exc:
-        return {"": f"is not valid JSON: {exc}"}
-    if not isinstance(value, dict):
-        return {"": "must be a JSON object with the keys " + ", ".join(keys)}
-    errors = {k: "belongs to another section" for k in value if k not in keys}
-    return errors or _save(s, shop, version, value, dropped=keys)
+def save_section(s: Session, *, shop: Shop, section: Section, form) -> tuple[dict, dict]:
+    """Replace the section's keys with the form's values; (what was sent as a document, field errors).
+    Optional fields left empty go back to their defaults."""
+    document, errors = fields.parse(section.fields, form)
+    if errors:
+        return document, errors
+    return document, _save(s, shop, form.get("version"), document, dropped=section.keys)
 
 
 def support_values(settings: dict) -> dict:
@@ -95,21 +74,7 @@ def support_values(settings: dict) -> dict:
     sla = {**DEFAULT_SLA, **settings.get("sla", {})}
     return {"days": hours["days"], "start": hours["start"], "end": hours["end"],
             "holidays_country": hours.get("holidays_country") or "", "timezone": hours.get("timezone") or "",
-            "sla": {p: {k: _number_text(v) for k, v in sla[p].items()} for p in PRIORITIES}}
-
-
-def _number_text(value) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _number(raw: str):
-    """An int or float for the validator; text that is not a number is passed on for it to reject."""
-    raw = (raw or "").strip()
-    try:
-        number = float(raw)
-    except ValueError:
-        return raw
-    return int(number) if number.is_integer() else number
+            "sla": {p: {k: fields.text_of(v) for k, v in sla[p].items()} for p in PRIORITIES}}
 
 
 def support_from_form(form) -> tuple[dict, dict]:
@@ -119,7 +84,7 @@ def support_from_form(form) -> tuple[dict, dict]:
              "holidays_country": form.get("holidays_country", "").strip().upper() or None}
     if form.get("timezone", "").strip():
         hours["timezone"] = form["timezone"].strip()
-    sla = {p: {k: _number(form.get(f"sla.{p}.{k}", "")) for k in ("first_response_hours", "resolution_hours")}
+    sla = {p: {k: fields.number_of(form.get(f"sla.{p}.{k}", "")) for k in ("first_response_hours", "resolution_hours")}
            for p in PRIORITIES}
     return hours, sla
 

@@ -1,8 +1,8 @@
 """Settings pages beside the shipping promise: support hours and SLA targets, canned replies, and the
-other sections as JSON documents."""
+other sections as forms (admin/settings_sections.py)."""
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import g, request
 
 from shop_plugin.admin import bp, settings_forms
 from shop_plugin.admin.pages import app_home_page, done, page_form
@@ -69,21 +69,12 @@ def save_canned():
     return done("admin.settings_canned", saved=f"{action}d")
 
 
-def _known(name: str) -> tuple[str, ...]:
-    if name not in settings_forms.SECTIONS or not settings_forms.keys_of(name):
-        abort(404)
-    return settings_forms.keys_of(name)
-
-
-def _section(name: str, document: str | None = None, errors: dict | None = None, status: int = 200):
-    _known(name)
+def _section(name: str, sent: dict | None = None, errors: dict | None = None, status: int = 200):
+    section = settings_forms.section_of(name)
     settings, _ = promises.get_settings(session(), shop=g.shop)
-    keys = settings_forms.keys_of(name)
-    title, about, _ = settings_forms.SECTIONS[name]
+    widgets, other = settings_forms.section_widgets(section, sent if sent is not None else settings, errors or {})
     return "admin/settings_section.html", {
-        **_common(), "name": name, "title": title, "about": about, "keys": keys,
-        "document": document if document is not None else settings_forms.section_json(settings, keys),
-        "defaults": settings_forms.defaults_json(keys), "errors": errors or {}}, status
+        **_common(), "name": name, "section": section, "widgets": widgets, "unplaced": other}, status
 
 
 @bp.get("/settings/<name>")
@@ -95,8 +86,8 @@ def settings_section(name: str):
 @bp.post("/settings/<name>")
 @page_form
 def save_section(name: str):
-    errors = settings_forms.save_section(session(), shop=g.shop, keys=_known(name),
-                                         raw=request.form.get("document", ""), version=request.form.get("version"))
+    section = settings_forms.section_of(name)
+    sent, errors = settings_forms.save_section(session(), shop=g.shop, section=section, form=request.form)
     if errors:
-        return _section(name, request.form.get("document", ""), errors, 422)
+        return _section(name, sent, errors, 422)
     return done("admin.settings_section", name=name, saved="1")

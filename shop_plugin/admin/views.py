@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 
 from flask import g, request
 
-from shop_plugin.admin import bp, dashboard, desk_views, service, settings_forms, settings_views  # noqa: F401
+from shop_plugin.admin import bp, dashboard, desk_views, fields, service, settings_forms, settings_views  # noqa: F401
 from shop_plugin.admin.formatting import register_filters
 from shop_plugin.admin.pages import app_home_page, done, page_form
+from shop_plugin.admin.settings_sections import SHIPPING
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import query
 from shop_plugin.promises import service as promises
+from shop_plugin.promises.settings import validate as validate_settings
 from shop_plugin.shopify.adapters import shopify_req, shopify_response
 from shop_plugin.shopify.auth import PATCH_ID_TOKEN_PATH
 from shop_plugin.shopify.client import shopify
@@ -28,26 +30,29 @@ def home():
     return "admin/home.html", {"summary": service.summary(shop=g.shop)}
 
 
-def _settings_page(document: str | None = None, errors: dict | None = None, status: int = 200):
+def _settings_page(sent: dict | None = None, errors: dict | None = None, status: int = 200,
+                   trial: bool = False):
+    """The shipping rules form and the promise preview. With `trial`, the preview uses the rules sent
+    (not saved) so the merchant sees what a change would promise before saving it."""
     rules, version = promises.get_settings(session(), shop=g.shop)
     tz = ZoneInfo(rules["timezone"])
-    default_time = datetime.now(tz).strftime("%Y-%m-%dT%H:%M")
-    form = {"country": request.args.get("country", "US").upper()[:2],
-            "ordered_at": request.args.get("ordered_at", default_time)[:16],
-            "locale": request.args.get("locale", "en")}
+    args = request.form if trial else request.args
+    form = {"country": args.get("country", "US").upper()[:2],
+            "ordered_at": args.get("ordered_at", datetime.now(tz).strftime("%Y-%m-%dT%H:%M"))[:16],
+            "locale": args.get("locale", "en")}
     try:
         ordered_at = datetime.fromisoformat(form["ordered_at"]).replace(tzinfo=tz).isoformat()
     except ValueError:
         ordered_at = form["ordered_at"]
-    preview, preview_errors = promises.preview(session(), shop=g.shop, body={
-        "ordered_at": ordered_at, "country": form["country"], "locale": form["locale"]})
-    keys = settings_forms.keys_of("shipping")
+    body = {"ordered_at": ordered_at, "country": form["country"], "locale": form["locale"]}
+    preview, preview_errors = (None, {}) if errors else promises.preview(
+        session(), shop=g.shop, body={**body, "settings": sent} if trial else body)
+    widgets, other = settings_forms.section_widgets(SHIPPING, sent if sent is not None else rules, errors or {})
     return "admin/settings.html", {
-        "document": document if document is not None else settings_forms.section_json(rules, keys),
-        "version": version, "form": form, "preview": preview, "errors": preview_errors,
-        "rule_errors": errors or {}, "locales": PREVIEW_LOCALES, "sections": settings_forms.available(),
+        "widgets": widgets, "rule_errors": other, "version": version, "form": form, "preview": preview,
+        "errors": preview_errors, "trial": trial, "locales": PREVIEW_LOCALES, "sections": settings_forms.available(),
         "saved": request.args.get("saved") == "1",
-    }, status
+    }, 422 if errors else status
 
 
 @bp.get("/settings")
@@ -59,10 +64,12 @@ def settings():
 @bp.post("/settings")
 @page_form
 def save_settings():
-    errors = settings_forms.save_section(session(), shop=g.shop, keys=settings_forms.keys_of("shipping"),
-                                         raw=request.form.get("document", ""), version=request.form.get("version"))
+    if request.form.get("action") == "preview":
+        sent, errors = fields.parse(SHIPPING.fields, request.form)
+        return _settings_page(sent, errors or validate_settings(sent)[1], trial=True)
+    sent, errors = settings_forms.save_section(session(), shop=g.shop, section=SHIPPING, form=request.form)
     if errors:
-        return _settings_page(request.form.get("document", ""), errors, 422)
+        return _settings_page(sent, errors)
     return done("admin.settings", saved="1")
 
 

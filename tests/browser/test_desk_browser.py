@@ -156,4 +156,21 @@ def test_a_merchant_filters_the_inbox_replies_assigns_and_resolves(chromium, ser
     page.wait_for_selector("p.notice:has-text('Saved.')")
     assert page.input_value("input[name=start]") == "08:30"
     shot(page, "6-settings-support")
+
+    page.get_by_role("link", name="Shipping rules").click()
+    page.fill("input[name='transit.0.countries']", "US")
+    page.fill("input[name='transit.0.days.max']", "30")
+    page.get_by_role("button", name="Preview these rules").click()
+    page.wait_for_selector("#preview-trial")
+    assert page.input_value("input[name='transit.0.days.max']") == "30"
+    shot(page, "7-settings-shipping-preview")
+
+    page.get_by_role("link", name="Delay rules").click()
+    page.fill("input[name='delay_rules.stalled.days']", "5")
+    page.uncheck("input[name='delay_rules.likely_lost.enabled']")
+    page.get_by_role("button", name="Save delay rules").click()
+    page.wait_for_selector("p.notice:has-text('Saved.')")
+    assert page.input_value("input[name='delay_rules.stalled.days']") == "5"
+    assert not page.is_checked("input[name='delay_rules.likely_lost.enabled']")
+    shot(page, "8-settings-delay-rules")
     browser_context.close()
