@@ -57,6 +57,17 @@ SHIPPING = Section(
     ))
 
 
+RULE_HELP = {
+    "late_dispatch": "Not dispatched by the end of the promised ship-by day.",
+    "no_tracking": "A fulfilment without a tracking number this many days after dispatch.",
+    "not_picked_up": "A tracking number, but no carrier pickup this many days after the label.",
+    "stalled": "In transit with no carrier update for this many days.",
+    "delivery_exception": "The carrier reports a failed attempt, a delay or a failure.",
+    "past_promise": "Not delivered by the end of the promised delivery day.",
+    "likely_lost": "Still not delivered this many days after the promised day: a refund is suggested at once.",
+}
+
+
 def _texts(key: str, label: str, help: str = "") -> Locales:
     return Locales(key, label, help=help)
 
@@ -85,7 +96,8 @@ SECTIONS: dict[str, Section] = {  # url name -> section
     "delays": Section(
         "Delay rules", "Which delays open tickets and after how many days.", ("delay_rules",), tuple(
             spec for reason, rule in DEFAULT_RULES.items() for spec in (
-                Field(f"delay_rules.{reason}.enabled", _words(reason), "bool", default=rule["enabled"]),
+                Field(f"delay_rules.{reason}.enabled", _words(reason), "bool", default=rule["enabled"],
+                      help=RULE_HELP[reason]),
                 *((Field(f"delay_rules.{reason}.days", f"{_words(reason)}: after (days)", "int", optional=True,
                          default=rule["days"]),) if "days" in rule else ()),
             ))),
