@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import NullSession, SessionInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    app.session_interface = NoCookieSessions()
     Database().init_app(app)
     jobs.init_app(app)
     client.init_app(app)
@@ -36,6 +38,18 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_headers(app)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """ShipPromise keeps no state in cookies: admin pages authenticate with Shopify session tokens,
+    forms with signed page tokens. Flask's cookie session would still build a signer for every
+    request (webhooks and storefront calls included) to read a cookie that never exists."""
+
+    def open_session(self, app: Flask, request) -> NullSession:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        return None
 
 
 def _register_blueprints(app: Flask) -> None:

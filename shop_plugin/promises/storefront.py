@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -54,12 +55,14 @@ def _caches() -> dict:
     return caches
 
 
-def installed_shop(s: Session, *, domain: str) -> StorefrontShop | None:
+def installed_shop(db: Callable[[], Session], *, domain: str) -> StorefrontShop | None:
     """The installed shop and its effective settings; a settings change or an uninstall shows
-    within STOREFRONT_CACHE_SECONDS (the responses themselves are cacheable for minutes)."""
+    within STOREFRONT_CACHE_SECONDS (the responses themselves are cacheable for minutes).
+    `db` gives the database session, asked for only when the cache misses."""
     cache = _caches()["shops"]
     found = cache.get(domain) if cache is not None else None
     if found is None:
+        s = db()
         shop = s.scalars(select(Shop).where(Shop.domain == domain)).one_or_none()
         if shop is None or not shop.is_installed:
             return None
@@ -79,28 +82,29 @@ def forget(domain: str) -> None:
         cache.pop(domain, None)
 
 
-def _stored_promise(s: Session, shop: StorefrontShop, order_id: int) -> dict | None:
+def _stored_promise(db: Callable[[], Session], shop: StorefrontShop, order_id: int) -> dict | None:
     cache = _caches()["promises"]
     stored = cache.get((shop.id, order_id))
     if stored is None:
-        promise = service.get(s, shop=shop, order_shopify_id=order_id)
+        promise = service.get(db(), shop=shop, order_shopify_id=order_id)
         if promise is None:
             return None  # not cached: it appears when the order's webhook has been processed
         stored = cache[(shop.id, order_id)] = service.promise_json(promise)
     return stored
 
 
-def for_order(s: Session, *, shop: StorefrontShop, order_id: int, locale: str | None, country: str | None) -> dict:
+def for_order(db: Callable[[], Session], *, shop: StorefrontShop, order_id: int, locale: str | None,
+              country: str | None) -> dict:
     """The stored promise; before the order's webhook arrives, a provisional one for now."""
-    stored = _stored_promise(s, shop, order_id)
+    stored = _stored_promise(db, shop, order_id)
     if stored is None:
-        return {**for_now(s, shop=shop, vendors=(), tags=(), country=country, locale=locale), "provisional": True}
+        return {**for_now(shop=shop, vendors=(), tags=(), country=country, locale=locale), "provisional": True}
     return {"provisional": False, "text": stored["text"], "locale": stored["locale"],
             **{k: stored[k] for k in ("ship_by", "deliver_from", "deliver_to")},
             "policies": stored["policies"] if not locale else policy_blocks(shop.settings, locale, country)}
 
 
-def for_now(s: Session, *, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:
+def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:
     """The window for an order placed now, cached by everything it depends on: the settings,
     the items, the destination, the language, the shop's local day and the side of the cut-off."""
     settings = shop.settings

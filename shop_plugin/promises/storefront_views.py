@@ -31,11 +31,11 @@ def checkout_promise():
     order_id = request.args.get("order_id", "").rsplit("/", 1)[-1]
     if not order_id.isdigit():
         return jsonify(errors={"order_id": "must be a Shopify order id"}), 422, CORS
-    shop = storefront.installed_shop(session(), domain=shop_domain(result.shop))
+    shop = storefront.installed_shop(session, domain=shop_domain(result.shop))
     if shop is None:
         return jsonify(errors={"shop": "not installed"}), 404, CORS
     body = storefront.for_order(
-        session(), shop=shop, order_id=int(order_id),
+        session, shop=shop, order_id=int(order_id),
         locale=storefront.clean_locale(request.args.get("locale"), fallback=None),
         country=storefront.clean_country(request.args.get("country")))
     return jsonify(body), 200, CORS
@@ -47,11 +47,11 @@ def proxy_promise():
     result = shopify().verify_app_proxy_req(shopify_req(request))
     if not result.ok:
         return shopify_response(result)
-    shop = storefront.installed_shop(session(), domain=shop_domain(result.shop))
+    shop = storefront.installed_shop(session, domain=shop_domain(result.shop))
     if shop is None:
         return jsonify(errors={"shop": "not installed"}), 404
     body = storefront.for_now(
-        session(), shop=shop, vendors=_split(request.args.get("vendor")), tags=_split(request.args.get("tags")),
+        shop=shop, vendors=_split(request.args.get("vendor")), tags=_split(request.args.get("tags")),
         country=storefront.clean_country(request.args.get("country")),
         locale=storefront.clean_locale(request.args.get("locale")))
     return jsonify(body), 200, {"Cache-Control": "private, max-age=300"}

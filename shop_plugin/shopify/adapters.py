@@ -25,10 +25,14 @@ def shopify_req(request: Request, body: str | None = None) -> dict:
 
 
 def _url(request: Request) -> str:
-    if all(s.isascii() for s in request.args.getlist("signature")):
-        return request.url
-    query = [(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)]
-    return f"{request.base_url}?{urlencode(query)}"
+    """The URL as it was requested. Built from the raw query string: the verifiers parse it themselves,
+    and werkzeug's `request.url` (an IRI, re-quoted) costs more than the rest of a storefront request."""
+    if not all(s.isascii() for s in request.args.getlist("signature")):
+        query = urlencode([(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)])
+    else:
+        query = request.environ.get("QUERY_STRING", "")
+    base = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
+    return f"{base}?{query}" if query else base
 
 
 def shopify_response(result) -> Response:
