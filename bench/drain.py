@@ -82,13 +82,14 @@ def load_events(url: str, events: list, grace: int = 60) -> dict:
 
 
 def enqueue(queue_name: str, path: str, args_list: list[tuple]) -> float:
-    """Enqueue jobs as the app's flusher thread does (RQ enqueue_many, batches of 500); seconds taken."""
+    """Enqueue jobs as the app's flusher thread does (RQ enqueue_many, batches of 500; ids of batchable
+    jobs grouped IDS_PER_JOB a job); seconds taken."""
     from shop_plugin.jobs import RQQueue
 
     q = RQQueue(servers.REDIS_URL, queue_name)
     started = time.perf_counter()
     for i in range(0, len(args_list), RQQueue.BATCH):
-        q.queue.enqueue_many([q._job(path, args) for args in args_list[i:i + RQQueue.BATCH]])
+        q.queue.enqueue_many(q._jobs([(path, args) for args in args_list[i:i + RQQueue.BATCH]]))
     return time.perf_counter() - started
 
 

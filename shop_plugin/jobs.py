@@ -16,6 +16,11 @@ from werkzeug.utils import import_string
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 300
+# Jobs that take one durable row id and claim the row themselves: buffered ones are sent to RQ as
+# one job per IDS_PER_JOB ids (run_many), since RQ's own cost per job (~27 Redis round trips,
+# several ms of CPU) is larger than the work of most events.
+BATCHABLE = {"shop_plugin.events.processing:process_event", "shop_plugin.effects.service:run"}
+IDS_PER_JOB = 20
 
 
 def task_path(func: Callable) -> str:
@@ -27,6 +32,16 @@ def run_task(path: str, *args) -> object:
     app = _worker_app or current_app._get_current_object()
     with app.app_context():
         return import_string(path.replace(":", "."))(*args)
+
+
+def run_many(path: str, *row_ids: int) -> None:
+    """Entry point of a batched job: each id as its own task, in its own app context (so its own
+    database session). One failing never stops the rest; its row is durable and retried by the sweep."""
+    for row_id in row_ids:
+        try:
+            run_task(path, row_id)
+        except Exception:  # noqa: BLE001 - logged; the row's claim and retry state live in the database
+            log.exception("job %s(%s) failed; the sweeper will retry it", path, row_id)
 
 
 _worker_app: Flask | None = None
@@ -61,6 +76,10 @@ class InlineQueue:
     def enqueue_soon(self, path: str, *args) -> None:
         self.enqueue(path, *args)
 
+    def enqueue_each(self, path: str, row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            self.enqueue(path, row_id)
+
     def flush(self, block: bool = True) -> int:
         return 0
 
@@ -85,12 +104,16 @@ class RQQueue:
         self.flusher: threading.Thread | None = None
         self.flusher_lock = threading.Lock()
 
-    def _job(self, path: str, args: tuple):
-        return self.queue.prepare_data(run_task, (path, *args), timeout=JOB_TIMEOUT, result_ttl=0,
-                                       failure_ttl=86400)
+    def _job(self, path: str, args: tuple, entry: Callable = run_task):
+        return self.queue.prepare_data(entry, (path, *args), timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
 
     def enqueue(self, path: str, *args) -> None:
         self.queue.enqueue(run_task, path, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
+
+    def enqueue_each(self, path: str, row_ids: list[int]) -> None:
+        """One call per id, sent now in one pipeline (batched as the flusher does)."""
+        if row_ids:
+            self.queue.enqueue_many(self._jobs([(path, (row_id,)) for row_id in row_ids]))
 
     def enqueue_soon(self, path: str, *args) -> None:
         """Hand the job to the flusher thread (started in this process on first use)."""
@@ -113,10 +136,24 @@ class RQQueue:
             pass
         if batch:
             try:
-                self.queue.enqueue_many([self._job(path, args) for path, args in batch])
+                self.queue.enqueue_many(self._jobs(batch))
             except Exception:  # noqa: BLE001 - the rows are durable; the sweeper enqueues them later
                 log.exception("could not enqueue %d job(s); the sweeper will", len(batch))
         return len(batch)
+
+    def _jobs(self, batch: list[tuple[str, tuple]]) -> list:
+        """RQ jobs for the buffered calls: batchable ones grouped, IDS_PER_JOB ids a job."""
+        jobs, ids = [], {}
+        for path, args in batch:
+            if path in BATCHABLE and len(args) == 1:
+                ids.setdefault(path, []).append(args[0])
+            else:
+                jobs.append(self._job(path, args))
+        for path, row_ids in ids.items():
+            for i in range(0, len(row_ids), IDS_PER_JOB):
+                chunk = tuple(row_ids[i:i + IDS_PER_JOB])
+                jobs.append(self._job(path, chunk, run_task if len(chunk) == 1 else run_many))
+        return jobs
 
     def _flush_forever(self) -> None:
         while True:
@@ -158,6 +195,11 @@ def enqueue_soon(func: Callable, *args) -> None:
     """Queue `func(*args)` without waiting for Redis: for callers whose work is already durable
     (a committed webhook row), where a lost enqueue only means the sweeper runs it later."""
     queue().enqueue_soon(task_path(func), *args)
+
+
+def enqueue_each(func: Callable, row_ids: list[int]) -> None:
+    """Queue `func(row_id)` for every id (the sweeps). Raises if the queue is unreachable."""
+    queue().enqueue_each(task_path(func), row_ids)
 
 
 def enqueue(func: Callable, *args) -> None:

@@ -21,10 +21,15 @@ def statuses(app) -> list[str]:
         return list(session().scalars(select(WebhookEvent.status).order_by(WebhookEvent.id)))
 
 
+def queued_ids(app) -> int:
+    """Row ids in the RQ queue: a batched job (run_many) carries several."""
+    return sum(len(job.args) - 1 for job in app.extensions["jobs"].queue.jobs)
+
+
 def queued(app, expected: int, timeout: float = 5.0) -> int:
-    """Jobs in the RQ queue once the receiver's flusher thread has sent them."""
+    """Row ids in the RQ queue once the receiver's flusher thread has sent them."""
     deadline = time.monotonic() + timeout
-    while (count := app.extensions["jobs"].queue.count) < expected and time.monotonic() < deadline:
+    while (count := queued_ids(app)) < expected and time.monotonic() < deadline:
         time.sleep(0.02)
     return count
 
@@ -44,6 +49,48 @@ def test_webhooks_are_processed_by_an_rq_worker(make_app, redis_env):
     run_worker(app)
     assert statuses(app) == ["processed"] * 3
     assert app.test_client().get("/healthz").json["queue"] == "ok"
+
+
+def test_buffered_events_are_sent_as_few_jobs_and_all_processed(make_app, redis_env):
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    client = app.test_client()
+    for n in range(25):
+        assert signed_webhook(client, "orders/create", dict(ORDER, id=n + 1)).status_code == 200
+    assert queued(app, 25) == 25
+    with app.app_context():
+        queue = jobs.queue()
+        for event_id in (1, 2, 3):  # buffered together, as under load: one job for all three
+            jobs.enqueue_soon(processing.process_event, event_id)
+        assert queued(app, 28) == 28
+    assert any(job.func_name.endswith("run_many") and len(job.args) >= 4 for job in queue.queue.jobs)
+    run_worker(app)
+    assert statuses(app) == ["processed"] * 25
+
+
+def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redis_env, monkeypatch):
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    client = app.test_client()
+    for n in range(3):
+        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
+    queued(app, 3)
+    real = processing.process_event
+    monkeypatch.setattr(jobs, "_worker_app", app)
+
+    def flaky(event_id: int):
+        if event_id == 2:
+            raise RuntimeError("boom")
+        return real(event_id)
+
+    monkeypatch.setattr(processing, "process_event", flaky)
+    with app.app_context():
+        jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3)
+    assert statuses(app) == ["processed", "received", "processed"]
 
 
 def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_env):

@@ -69,7 +69,7 @@ def _enqueue_committed(s: Session) -> None:
 
     for effect_id in s.info.pop(_AFTER_COMMIT, []):
         try:
-            jobs.enqueue(run, effect_id)
+            jobs.enqueue_soon(run, effect_id)  # the row is committed: a lost hand-off only waits for the sweep
         except Exception:  # noqa: BLE001 - the sweeper enqueues it later
             log.exception("could not enqueue effect %s; the sweeper will", effect_id)
 
@@ -109,6 +109,5 @@ def sweep(limit: int = 500) -> int:
     from shop_plugin import jobs
 
     ids = work.due_ids(session(), Effect, PENDING, limit)
-    for effect_id in ids:
-        jobs.enqueue(run, effect_id)
+    jobs.enqueue_each(run, ids)
     return len(ids)

@@ -88,8 +88,7 @@ def sweep(limit: int = 500) -> int:
     from shop_plugin.effects import service as effects
 
     ids = due_event_ids(limit)
-    for event_id in ids:
-        jobs.enqueue(process_event, event_id)
+    jobs.enqueue_each(process_event, ids)
     return len(ids) + effects.sweep(limit)
 
 
