@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from shop_plugin.db import iso, parse_time
 from shop_plugin.helpdesk.actions import TAG
 from shop_plugin.helpdesk.models import PRIORITIES, STATUSES, Ticket
-from shop_plugin.helpdesk.service import Filters
+from shop_plugin.helpdesk.service import MIN_MESSAGE_SEARCH, ORDER_NUMBER, Filters
 from shop_plugin.validation import MAX_ROW_ID, whole_number
 
 MAX_LIMIT = 200
@@ -49,8 +49,12 @@ def _filters(args, errors: dict) -> Filters:
         errors["tag"] = "must be a tag: lowercase letters, digits, - and _, up to 40 characters"
     if len(args.get("reason", "")) > MAX_REASON:
         errors["reason"] = f"must be at most {MAX_REASON} characters"
-    if len(args.get("q", "")) > MAX_QUERY:
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY:
         errors["q"] = f"must be at most {MAX_QUERY} characters"
+    elif 0 < len(q.lstrip("#")) < MIN_MESSAGE_SEARCH and not ORDER_NUMBER.match(q):
+        # no index can serve one or two characters: they would read every ticket of the shop
+        errors["q"] = f"must be at least {MIN_MESSAGE_SEARCH} characters, or a whole order number"
     for key in ("reason", "q"):
         if "\x00" in args.get(key, ""):
             errors[key] = "must not contain NUL characters"
