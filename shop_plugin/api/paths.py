@@ -46,7 +46,9 @@ TICKET_FILTERS = (
     query("priority", enum(*PRIORITIES), "only tickets of this priority"),
     query("assignee_id", {"anyOf": [ROW_ID, enum("none")]}, "a staff member's id, or none for unassigned"),
     query("tag", {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,39}$"}, "only tickets with this tag"),
-    query("q", {"type": "string", "maxLength": 200}, "order name, customer email, title or message text"),
+    query("q", {"type": "string", "maxLength": 200},
+          "a whole order number or email address, or at least 3 characters of a title, address, order name or "
+          "message (shorter: 400)"),
     query("reason", {"type": "string", "maxLength": 40}, "only tickets opened for this reason"),
     query("order_id", SHOPIFY_ID, "only tickets about this order (Shopify id)"),
     query("sort", enum("newest", "due"), "newest first (default), or soonest SLA deadline first"),
