@@ -16,6 +16,7 @@ from shop_plugin.events.models import RECEIVED, WebhookEvent
 from shop_plugin.extensions import database
 from shop_plugin.shopify.adapters import shopify_req, shopify_response
 from shop_plugin.shopify.client import shop_domain, shopify
+from webhooks.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -52,7 +53,8 @@ def _too_long(domain: str) -> list[str]:
 
 
 def _store(domain: str, raw: bytes) -> int | None:
-    """Commit the delivery; None when this webhook id was already stored (a retry)."""
+    """Commit the delivery (with others arriving at the same time: webhooks/group_commit.py); None when
+    this webhook id was already stored (a retry)."""
     h = request.headers
     now = utcnow()
     row = {
@@ -70,17 +72,26 @@ def _store(domain: str, raw: bytes) -> int | None:
         "received_at": now,
         "next_attempt_at": now + timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"]),
     }
-    engine = database().engine
-    with engine.begin() as conn:  # a plain connection: no ORM bookkeeping on this path
-        return conn.execute(_insert_statement(engine.dialect.name), row).scalar_one_or_none()
+    return _writer().store(row)
+
+
+def _writer() -> GroupCommit:
+    """The app's group committer (one per process and app): concurrent deliveries share a commit."""
+    writer = current_app.extensions.get("webhook_writer")
+    if writer is None:
+        engine = database().engine
+        writer = current_app.extensions.setdefault(
+            "webhook_writer", GroupCommit(engine, lambda: _insert_statement(engine.dialect.name)))
+    return writer
 
 
 @cache
 def _insert_statement(dialect: str):
-    """Built once per dialect: INSERT … ON CONFLICT (shop, webhook id) DO NOTHING RETURNING id."""
+    """Built once per dialect: INSERT … ON CONFLICT (shop, webhook id) DO NOTHING RETURNING the key and id."""
     table = WebhookEvent.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=["shop_domain", "webhook_id"]).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=["shop_domain", "webhook_id"]).returning(
+        table.c.id, table.c.shop_domain, table.c.webhook_id)
 
 
 def _enqueue(event_id: int) -> None:
