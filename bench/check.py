@@ -43,8 +43,16 @@ def check_rows(database_url: str, tag: str, acked: set[tuple[str, str]], redis: 
         "stored_without_200": len(counts.keys() - acked),
         "bodies_wrong_length": sum(1 for *_, length in rows if length != body_len),
         "rows_in_table": total_rows,
-        "jobs_in_queue": queued_jobs(redis, queue),  # no worker runs: one job per inserted row
+        "jobs_in_queue": queued_ids(redis, queue),  # no worker runs: one queued event id per inserted row
     }
+
+
+def queued_ids(redis: Redis, queue: str) -> int:
+    """Event ids in the app's RQ queue once it settles: the flusher sends up to IDS_PER_JOB ids a job."""
+    from rq import Queue
+
+    queued_jobs(redis, queue)
+    return sum(len(job.args) - 1 for job in Queue(queue, connection=redis).jobs)
 
 
 def queued_jobs(redis: Redis, queue: str) -> int:

@@ -82,7 +82,7 @@ def markdown(results: dict) -> str:
         *(_row(name, db) for name, db in dbs.items()),
         "",
         "| database | target | workload | req/s | p50 / p99 / max ms | statuses | errors | drops retried | "
-        "worker restarts | stored without 200 | rows in table / jobs queued | "
+        "worker restarts | stored without 200 | rows in table / event ids queued | "
         "CPU busy; cores client / gunicorn / rest |",
         "|---|---|---|---:|---|---|---|---:|---:|---:|---|---|",
         *(line for name, db in dbs.items() for line in _detail(name, db)),
