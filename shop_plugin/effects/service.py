@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
 from shop_plugin import work
-from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.db import insert_ignore, insert_ignore_many, utcnow
 from shop_plugin.effects.models import DONE, PENDING, Effect
 from shop_plugin.extensions import session
 from shop_plugin.shops.models import Shop
@@ -61,6 +61,20 @@ def schedule(s: Session, *, shop: Shop, kind: str, key: str, payload: dict) -> i
     if effect_id is not None:
         s.info.setdefault(_AFTER_COMMIT, []).append(effect_id)
     return effect_id
+
+
+def schedule_many(s: Session, wanted: list[tuple[int, str, str, dict]]) -> list[int]:
+    """`schedule` for many (shop id, kind, key, payload) in one statement; the ids of those new."""
+    if unknown := {kind for _, kind, _, _ in wanted} - set(EXECUTORS):
+        raise ValueError(f"unknown effect kind(s) {sorted(unknown)!r}")
+    now = utcnow()
+    table = Effect.__table__
+    ids = [row.id for row in insert_ignore_many(s, table, [
+        {"shop_id": shop_id, "kind": kind, "key": key, "payload": payload, "status": PENDING, "attempts": 0,
+         "created_at": now, "next_attempt_at": now + timedelta(minutes=1)} for shop_id, kind, key, payload in wanted
+    ], ["shop_id", "kind", "key"], [table.c.id])]
+    s.info.setdefault(_AFTER_COMMIT, []).extend(ids)
+    return ids
 
 
 @event.listens_for(Session, "after_commit")

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore, iso, utcnow
+from shop_plugin.db import insert_ignore, insert_ignore_many, iso, utcnow
 from shop_plugin.effects import service as effects
 from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import session
@@ -39,17 +39,19 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     return (data["s"], data["e"]) if isinstance(data, dict) and {"s", "e"} <= set(data) else None
 
 
-def schedule(s: Session, *, shop: Shop, order: Order, reason: str, settings: dict) -> None:
-    """At most one notice per order and reason, recorded now and sent after commit."""
-    if reason not in wording.NOTICE_REASONS or not order.email:
-        return
-    created = insert_ignore(s, Notice.__table__, {
-        "shop_id": shop.id, "order_shopify_id": order.shopify_id, "reason": reason,
-        "locale": language(order.customer_locale, settings), "status": "pending", "created_at": utcnow(),
-    }, ["shop_id", "order_shopify_id", "reason"])
-    if created is not None:
-        effects.schedule(s, shop=shop, kind="delay_notice", key=f"{order.shopify_id}:{reason}",
-                         payload={"order_id": order.shopify_id, "reason": reason})
+def schedule_many(s: Session, wanted: list[tuple[Shop, Order, str, dict]]) -> int:
+    """At most one notice per order and reason, recorded now and sent after commit, for many
+    (shop, order, reason, settings) in two statements; returns how many are new. `order` may be a
+    row with the order's shopify_id, email and customer_locale."""
+    now, table = utcnow(), Notice.__table__
+    created = insert_ignore_many(s, table, [
+        {"shop_id": shop.id, "order_shopify_id": order.shopify_id, "reason": reason,
+         "locale": language(order.customer_locale, settings), "status": "pending", "created_at": now}
+        for shop, order, reason, settings in wanted if reason in wording.NOTICE_REASONS and order.email
+    ], ["shop_id", "order_shopify_id", "reason"], [table.c.shop_id, table.c.order_shopify_id, table.c.reason])
+    effects.schedule_many(s, [(n.shop_id, "delay_notice", f"{n.order_shopify_id}:{n.reason}",
+                               {"order_id": n.order_shopify_id, "reason": n.reason}) for n in created])
+    return len(created)
 
 
 def _estimate(settings: dict, order: Order, shipped: bool, locale: str | None) -> str:
