@@ -162,3 +162,24 @@ def test_on_postgresql_trigram_indexes_serve_the_search(app):
     for definition in definitions.values():
         assert "USING gin (shop_id, " in definition and "gin_trgm_ops" in definition
         assert "gin_pending_list_limit='128'" in definition
+
+
+def test_on_postgresql_a_tag_and_assignee_list_walks_the_assignee_index_newest_first(app, client):
+    """Statistics on the tag expression (migration 8d2f5c3b1a70) tell the planner how many tickets
+    carry a tag; without them it read all of an assignee's tickets and sorted them."""
+    engine = app.extensions["database"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("expression statistics are PostgreSQL's")
+    for n in range(300):
+        rows.ticket(app, assignee_id=None, tags=["delay", "not-received"] if n % 7 == 0 else ["delay"])
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE tickets SET assignee_id = NULL"))
+        conn.execute(text("ANALYZE tickets"))
+        conn.commit()
+        assert conn.execute(text("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'st_tickets_tags_text'")
+                            ).scalar() == 1
+        plan = "\n".join(r[0] for r in conn.execute(text(
+            "EXPLAIN SELECT id FROM tickets WHERE shop_id = 1 AND assignee_id IS NULL AND "
+            "CAST(tags AS VARCHAR) LIKE '%\"not-received\"%' ORDER BY id DESC LIMIT 51")))
+    estimated = int(plan.split("rows=")[2].split()[0])  # the scan under the Limit
+    assert estimated >= 10, f"the planner should know about 1 in 7 tickets has the tag:\n{plan}"
