@@ -53,7 +53,7 @@ def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str) ->
         except TemplateError:
             pass
     words = phrases.TEXT[lang]
-    values = {"name": ticket.customer_name or "", "store": customer_mail.store_name(shop, settings),
+    values = {"name": ticket.customer_name or "", "store": mailer.store_name(shop, settings),
               "reply_by": due}
     hello = fill(words["hello_name"] if ticket.customer_name else words["hello"], values)
     return "\n\n".join([hello, fill(words["ack_body"], values), words["ack_more"], values["store"]])

@@ -88,7 +88,7 @@ def send(shop: Shop, payload: dict) -> dict:
     entry, ticket, settings = found
     lang = phrases.lang_of(ticket.locale)
     base = current_app.config["SHOPIFY_APP_URL"]
-    context = {"lang": lang, "words": phrases.TEXT[lang], "store": customer_mail.store_name(shop, settings),
+    context = {"lang": lang, "words": phrases.TEXT[lang], "store": mailer.store_name(shop, settings),
                "links": [(r, f"{base}/csat/{token(shop_id=shop.id, ticket_id=ticket.id, rating=r)}") for r in RATINGS]}
     message = customer_mail.envelope(shop, settings, entry, phrases.TEXT[lang]["csat_subject"])
     message.set_content(render_template("emails/csat_request.txt", **context))

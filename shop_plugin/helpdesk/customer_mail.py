@@ -25,6 +25,7 @@ from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import database
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.helpdesk.replies import inbound_address
+from shop_plugin.notify import mailer
 from shop_plugin.notify.models import OptOut
 from shop_plugin.shops.models import Shop
 
@@ -49,16 +50,12 @@ def queue(s: Session, *, shop: Shop, ticket: Ticket, kind: str, author: str, bod
     return entry
 
 
-def store_name(shop: Shop, settings: dict) -> str:
-    return settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")
-
-
 def envelope(shop: Shop, settings: dict, entry: TicketEntry, subject: str) -> EmailMessage:
     """Headers of an automatic mail: threaded under the customer's message, answerable to the desk,
     and marked (RFC 3834) so the customer's own auto-responder does not answer it."""
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = formataddr((store_name(shop, settings), current_app.config["MAIL_FROM"]))
+    message["From"] = formataddr((mailer.store_name(shop, settings), current_app.config["MAIL_FROM"]))
     message["To"] = entry.email_to
     reply_to = inbound_address(shop) or settings["email"].get("reply_to")
     if reply_to:

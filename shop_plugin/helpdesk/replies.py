@@ -67,7 +67,7 @@ def send(shop: Shop, payload: dict) -> dict:
         return {"message_id": entry.message_id, "already_sent": True}
     ticket = s.get(Ticket, entry.ticket_id)
     settings, _ = promises.get_settings(s, shop=shop)
-    store = settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")
+    store = mailer.store_name(shop, settings)
     reply_to = inbound_address(shop) or settings["email"].get("reply_to")
     mailer.send(compose(shop, entry, ticket, store, reply_to))
     entry.delivery_status, entry.delivery_detail = "sent", None

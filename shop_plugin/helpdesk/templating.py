@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.helpdesk.models import Ticket
+from shop_plugin.notify import mailer
 from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
 
@@ -70,7 +71,7 @@ def context(s: Session, *, shop: Shop, ticket: Ticket) -> dict:
         "promise": {"ship_by": str(promise.ship_by) if promise else "",
                     "deliver_from": str(promise.deliver_from or "") if promise else "",
                     "deliver_to": str(promise.deliver_to or "") if promise else ""},
-        "shop": {"name": settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")},
+        "shop": {"name": mailer.store_name(shop, settings)},
         "ticket": {"id": ticket.id, "title": ticket.title or ""},
     }
 

@@ -29,6 +29,11 @@ def send(message: EmailMessage) -> str:
     return message["Message-ID"]
 
 
+def store_name(shop, settings: dict) -> str:
+    """The name a store signs its customer emails with: the merchant's sender name, else the shop's handle."""
+    return settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")
+
+
 def customer_message(*, store: str, to: str, reply_to: str | None, message_id: str, subject: str,
                      template: str, context: dict, unsubscribe_url: str | None = None) -> EmailMessage:
     """A store's email to its customer: From the store's name at MAIL_FROM, text and HTML parts

@@ -31,6 +31,11 @@ def unsubscribe_token(shop: Shop, email: str) -> str:
     return _serializer().dumps({"s": shop.id, "e": email.lower()})
 
 
+def unsubscribe_url(shop: Shop, email: str) -> str:
+    """The one-click opt-out link every customer email of the shop carries."""
+    return f"{current_app.config['SHOPIFY_APP_URL']}/n/unsubscribe/{unsubscribe_token(shop, email)}"
+
+
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     try:
         data = _serializer().loads(token)
@@ -81,9 +86,8 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
         "doing": wording.DOING[lang][notice.reason],
         "estimate": fill(wording.ESTIMATE[lang], values), "reply": wording.REPLY[lang],
         "unsubscribe_text": wording.UNSUBSCRIBE[lang],
-        "unsubscribe_url": f"{current_app.config['SHOPIFY_APP_URL']}/n/unsubscribe/"
-                           f"{unsubscribe_token(shop, order.email)}",
-        "store": settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"),
+        "unsubscribe_url": unsubscribe_url(shop, order.email),
+        "store": mailer.store_name(shop, settings),
         "order": order,
     }
     return mailer.customer_message(

@@ -27,7 +27,7 @@ GREETINGS = {
 
 def compose(*, shop: Shop, order, promise, settings: dict) -> EmailMessage:
     lang = promise.locale if promise.locale in SUBJECTS else "en"
-    store = settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")
+    store = mailer.store_name(shop, settings)
     message = EmailMessage()
     message["Subject"] = SUBJECTS[lang].format(name=order.name or "")
     message["From"] = formataddr((store, current_app.config["MAIL_FROM"]))

@@ -5,7 +5,6 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import current_app
 from sqlalchemy import select, update
 
 from shop_plugin.db import utcnow
@@ -14,7 +13,7 @@ from shop_plugin.extensions import session
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.notify import mailer
 from shop_plugin.notify.models import OptOut
-from shop_plugin.notify.notices import unsubscribe_token
+from shop_plugin.notify.notices import unsubscribe_url
 from shop_plugin.orders.serialize import money_str
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
@@ -50,9 +49,8 @@ def compose(shop: Shop, order, choice: CustomerChoice, settings: dict) -> EmailM
     context = {key: fill(text, values) for key, text in words.items()}
     context.update(lang=choice.locale, order=order,
                    discount_url=choice_links.url(choice, "discount"), refund_url=choice_links.url(choice, "refund"),
-                   store=settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"),
-                   unsubscribe_url=f"{current_app.config['SHOPIFY_APP_URL']}/n/unsubscribe/"
-                                   f"{unsubscribe_token(shop, order.email)}")
+                   store=mailer.store_name(shop, settings),
+                   unsubscribe_url=unsubscribe_url(shop, order.email))
     return mailer.customer_message(
         store=context["store"], to=order.email, reply_to=settings["email"].get("reply_to"),
         message_id=f"choice.{choice.id}.{shop.id}", subject=context["subject"], template="customer_choice",

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
+from shop_plugin.notify import mailer
 from shop_plugin.orders.serialize import money_str
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
@@ -51,7 +52,7 @@ def _page(outcome: choices.Outcome):
                       code=choice.discount_code or "",
                       amount=f"{money_str(choice.amount, order.currency if order else None) or ''} "
                              f"{(order.currency if order else '') or ''}".strip(),
-                      store=settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com"))
+                      store=mailer.store_name(shop, settings))
     if outcome.state == "open":
         lines = [f"confirm_{outcome.option}"]
     elif outcome.state == "chosen":
