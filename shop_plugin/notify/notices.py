@@ -85,7 +85,7 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
         "happened": fill(merchant.get(f"notice_{notice.reason}") or wording.HAPPENED[lang][notice.reason], values),
         "doing": wording.DOING[lang][notice.reason],
         "estimate": fill(wording.ESTIMATE[lang], values), "reply": wording.REPLY[lang],
-        "unsubscribe_text": wording.UNSUBSCRIBE[lang],
+        "unsubscribe_text": wording.UNSUBSCRIBE[lang], "unsubscribe_link": wording.UNSUBSCRIBE_LINK[lang],
         "unsubscribe_url": unsubscribe_url(shop, order.email),
         "store": mailer.store_name(shop, settings),
         "order": order,

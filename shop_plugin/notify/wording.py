@@ -58,6 +58,7 @@ REPLY = {
     "ko": "궁금하신 점은 이 메일에 회신해 주세요.",
     "id": "Ada pertanyaan? Balas saja email ini.",
 }
+UNSUBSCRIBE_LINK = {"en": "Unsubscribe", "ko": "수신 거부", "id": "Berhenti berlangganan"}
 UNSUBSCRIBE = {
     "en": "Don't want delivery updates by email?",
     "ko": "배송 안내 메일을 받지 않으시겠어요?",

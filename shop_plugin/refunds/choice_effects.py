@@ -11,7 +11,7 @@ from shop_plugin.db import utcnow
 from shop_plugin.effects.service import EffectRejected, RetryLater
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import service as tickets
-from shop_plugin.notify import mailer
+from shop_plugin.notify import mailer, wording
 from shop_plugin.notify.models import OptOut
 from shop_plugin.notify.notices import unsubscribe_url
 from shop_plugin.orders.serialize import money_str
@@ -48,6 +48,7 @@ def compose(shop: Shop, order, choice: CustomerChoice, settings: dict) -> EmailM
               "expires": format_date(expires, "long", locale=babel_locale(order.customer_locale))}
     context = {key: fill(text, values) for key, text in words.items()}
     context.update(lang=choice.locale, order=order,
+                   unsubscribe_link=wording.UNSUBSCRIBE_LINK.get(choice.locale, wording.UNSUBSCRIBE_LINK["en"]),
                    discount_url=choice_links.url(choice, "discount"), refund_url=choice_links.url(choice, "refund"),
                    store=mailer.store_name(shop, settings),
                    unsubscribe_url=unsubscribe_url(shop, order.email))

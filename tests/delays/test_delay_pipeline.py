@@ -69,6 +69,8 @@ def test_an_undispatched_order_gets_a_ticket_and_a_korean_notice(make_app, smtp_
     assert message["To"] == "buyer5001@example.com" and "#5001" in message["Subject"]
     body = message.get_body(("plain",)).get_content()
     assert "공급업체" in body and "회신" in body and "/n/unsubscribe/" in body
+    html = message.get_body(("html",)).get_content()
+    assert "수신 거부</a>" in html and "Unsubscribe" not in html, "the opt-out link is in the customer's language"
     notices_ = client.get("/api/orders/5001", headers=bearer()).json["notices"]
     assert (notices_[0]["reason"], notices_[0]["status"], notices_[0]["locale"]) == ("late_dispatch", "sent", "ko")
 

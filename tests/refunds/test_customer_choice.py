@@ -132,6 +132,7 @@ def test_a_late_order_gets_one_offer_in_the_customers_language(make_app, smtp_se
     assert discount != refund
     html = message.get_body(("html",)).get_content()
     assert "&lt;b&gt;Kim &amp; Co&lt;/b&gt;" in html and "<b>Kim" not in html
+    assert "수신 거부</a>" in html and "Unsubscribe" not in html, "the opt-out link is in the customer's language"
     choice = choice_row(app)
     assert (choice.reason, choice.locale, choice.status, choice.chosen) == ("past_promise", "ko", "offered", None)
     assert any(line.startswith("Offered the customer a choice") for line in ticket_lines(client))
