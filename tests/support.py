@@ -158,10 +158,11 @@ def extension_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60) -> st
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def backdate_install(app, shop: str = SHOP, days: int = 90) -> None:
-    """The shop installed the app `days` ago, so orders placed in a test's past came after it
-    (ShipPromise never writes to customers about orders placed before the install)."""
-    from datetime import UTC, datetime, timedelta
+def backdate_install(app, shop: str = SHOP) -> None:
+    """The shop installed the app long before any order date the tests use, so those orders came
+    after it (ShipPromise never writes to customers about orders placed before the install). A fixed
+    moment, not "N days ago": tests with written-out order dates must not start failing as time passes."""
+    from datetime import UTC, datetime
 
     from sqlalchemy import update
 
@@ -170,5 +171,5 @@ def backdate_install(app, shop: str = SHOP, days: int = 90) -> None:
 
     with app.app_context():
         session().execute(update(Shop).where(Shop.domain == shop, Shop.installed_at.is_not(None))
-                          .values(installed_at=datetime.now(UTC) - timedelta(days=days)))
+                          .values(installed_at=datetime(2020, 1, 1, tzinfo=UTC)))
         session().commit()

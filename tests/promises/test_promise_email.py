@@ -1,14 +1,23 @@
 """The optional shipping-expectations email: off by default, localized, escaped, sent once."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import session
 from tests.support import bearer, fixture, session_token, signed_webhook
 
-ORDER = dict(fixture("orders_create.rest_fixture.json"), created_at="2026-11-24T10:00:00+09:00",
-             customer_locale="ko", email="kim@example.com")
+FIXTURE = fixture("orders_create.rest_fixture.json")
+
+
+def placed_now(**changes) -> dict:
+    """The order, placed just now: after the install (ShipPromise never emails about orders placed
+    before it) and not yet late (a late one would also get a delay notice), whatever today's date."""
+    now = datetime.now(UTC)
+    return dict(FIXTURE, created_at=now.isoformat(), updated_at=now.isoformat(), customer_locale="ko",
+                email="kim@example.com", **changes)
 RULES = {"email": {"enabled": True, "from_name": "Seoul <Beauty> Lab", "reply_to": "help@seoulbeauty.test"},
          "policies": {"refund": {"ko": "<script>alert(1)</script> 전액 환불"}}}
 
@@ -25,25 +34,27 @@ def setup(make_app, smtp_server, rules=RULES):
 
 def test_no_email_unless_the_merchant_switches_it_on(make_app, smtp_server):
     _, client, sink = setup(make_app, smtp_server, rules=None)
-    signed_webhook(client, "orders/create", ORDER)
+    signed_webhook(client, "orders/create", placed_now())
     assert sink.messages == []
 
 
 def test_the_email_is_sent_once_in_the_customers_language(make_app, smtp_server):
     _, client, sink = setup(make_app, smtp_server)
-    signed_webhook(client, "orders/create", ORDER)
-    signed_webhook(client, "orders/updated", dict(ORDER, updated_at="2026-11-25T00:00:00Z"))
+    order = placed_now()
+    signed_webhook(client, "orders/create", order)
+    later = datetime.fromisoformat(order["updated_at"]) + timedelta(hours=1)
+    signed_webhook(client, "orders/updated", dict(order, updated_at=later.isoformat()))
     [message] = sink.messages
     assert message["To"] == "kim@example.com" and message["Reply-To"] == "help@seoulbeauty.test"
     assert "배송" in message["Subject"] or "발송" in message["Subject"]
-    assert message["Message-ID"].startswith(f"<promise.{ORDER['id']}.")
+    assert message["Message-ID"].startswith(f"<promise.{FIXTURE['id']}.")
     text = message.get_body(("plain",)).get_content()
     assert "발송" in text and "년" in text
 
 
 def test_merchant_text_is_escaped_in_the_html_part(make_app, smtp_server):
     _, client, sink = setup(make_app, smtp_server)
-    signed_webhook(client, "orders/create", ORDER)
+    signed_webhook(client, "orders/create", placed_now())
     html = sink.messages[0].get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Seoul &lt;Beauty&gt; Lab" in html
@@ -62,7 +73,7 @@ def test_an_smtp_outage_is_retried_later(make_app, smtp_server):
     client = app.test_client()
     client.get(f"/?shop=alpha-store.myshopify.com&embedded=1&id_token={session_token()}")
     client.put("/api/settings", json=RULES, headers=bearer())
-    signed_webhook(client, "orders/create", ORDER)
+    signed_webhook(client, "orders/create", placed_now())
     with app.app_context():
         email = session().scalars(select(Effect).where(Effect.kind == "promise_email")).one()
         assert email.status == "failed" and email.next_attempt_at is not None
