@@ -1,7 +1,7 @@
 """Column types and statements shared by every domain, portable across SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,15 +66,21 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def dialect_name(session: Session | Connection) -> str:
+    return (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
+
+
 def dialect_insert(session: Session | Connection, table: Table) -> Insert:
-    dialect = (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
 
 
 def insert_ignore(session: Session | Connection, table: Table, values: dict, keys: list[str]) -> int | None:
     """Insert a row unless one with the same keys exists; the new id, or None if it existed."""
-    stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
+    def build(s: Session | Connection) -> Insert:
+        return dialect_insert(s, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+
+    stmt = built_once(session, ("insert_ignore", table.name, tuple(values), tuple(keys)), build)
+    return session.execute(stmt, values).scalar_one_or_none()
 
 
 def insert_ignore_many(session: Session, table: Table, rows: list[dict], keys: list[str], returning: list,
@@ -110,14 +116,18 @@ def upsert_newer(
     Returns the row id when this write won, None when a newer state was already stored.
     One statement, so two workers racing on the same row cannot both insert or regress it.
     """
-    stmt = dialect_insert(session, table).values(**values)
-    stored, incoming = table.c[version], stmt.excluded[version]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={k: stmt.excluded[k] for k in values if k not in keys},
-        where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
-    )
-    return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
+    def build(s: Session | Connection) -> Insert:
+        stmt = dialect_insert(s, table)
+        stored, incoming = table.c[version], stmt.excluded[version]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={k: stmt.excluded[k] for k in values if k not in keys},
+            where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
+        )
+        return stmt.returning(table.c.id)
+
+    stmt = built_once(session, ("upsert_newer", table.name, tuple(values), tuple(keys), version), build)
+    return session.execute(stmt, values).scalar_one_or_none()
 
 
 def one_of(session: Session, column, values) -> ColumnElement:
@@ -138,17 +148,20 @@ def pg_array(values: list, item_type) -> ColumnElement:
     return bindparam(None, values, type_=postgresql.ARRAY(item_type))
 
 
-def built_once(session: Session, key: str, build: Callable[[Session], Any]) -> Any:
-    """A statement built once per dialect and run many times: building one costs more than running
-    it with new parameters (a hot loop, e.g. every page of the delay scan). Its parameters are named
-    (`ids_param`, `pairs_param`) and given at execution."""
-    dialect = session.get_bind().dialect.name
-    if (key, dialect) not in _BUILT:
-        _BUILT[(key, dialect)] = build(session)
-    return _BUILT[(key, dialect)]
+def built_once(session: Session | Connection, key: Hashable, build: Callable[[Session | Connection], Any]) -> Any:
+    """A statement built once per dialect and run many times: building one (an upsert's EXCLUDED
+    columns, its cache key) costs more CPU than running it with new parameters (the hot paths: every
+    webhook's upserts, every page of the delay scan). Its parameters are named (`ids_param`,
+    `pairs_param`, a row's columns) and given at execution. Keys are shapes written in the code
+    (table, columns, conflict keys), never values, so the cache stays small."""
+    dialect = dialect_name(session)
+    stmt = _BUILT.get((key, dialect))
+    if stmt is None:
+        stmt = _BUILT[(key, dialect)] = build(session)
+    return stmt
 
 
-_BUILT: dict[tuple[str, str], Any] = {}
+_BUILT: dict[tuple[Hashable, str], Any] = {}
 
 
 def ids_param(session: Session, column, name: str) -> ColumnElement:

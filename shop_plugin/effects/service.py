@@ -96,9 +96,9 @@ def _forget_rolled_back(s: Session) -> None:
 def run(effect_id: int) -> str | None:
     """Job: carry out one effect. Safe to run any number of times: done effects stay done."""
     s = session()
-    if not work.claim(s, Effect, effect_id, PENDING):
+    effect = work.claim(s, Effect, effect_id, PENDING)
+    if effect is None:
         return None
-    effect = s.get(Effect, effect_id, populate_existing=True)
     shop = s.get(Shop, effect.shop_id)
     try:
         result = import_string(EXECUTORS[effect.kind].replace(":", "."))(shop, effect.payload)

@@ -9,7 +9,7 @@ import json
 import logging
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from shop_plugin import work
 from shop_plugin.db import utcnow
@@ -26,33 +26,41 @@ class PermanentError(Exception):
     """An event that can never succeed (e.g. its body is not JSON): fail it without retrying."""
 
 
-def claim(event_id: int) -> bool:
-    """Take the event for this worker if it is due, or its previous worker's lease expired."""
-    return work.claim(session(), WebhookEvent, event_id, RECEIVED)
+def claim(event_id: int):
+    """Take the event for this worker if it is due, or its previous worker's lease expired: the
+    event as a plain, read-only row (every column), or None."""
+    return work.claim_plain(session(), WebhookEvent, event_id, RECEIVED)
 
 
 def process_event(event_id: int) -> str | None:
     """Job: apply one webhook event. Safe to run any number of times."""
-    if not claim(event_id):
+    event = claim(event_id)
+    if event is None:
         return None
-    event = session().get(WebhookEvent, event_id, populate_existing=True)
     try:
-        status = _apply(event)
+        status, order_id = _apply(event)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the event
         session().rollback()
         return _record_failure(event_id, exc)
-    work.finish(event, status)
-    event.processed_at = utcnow()
+    session().execute(_FINISHED, {**work.finished(status), "row_id": event_id, "order_id": order_id,
+                                  "processed_at": utcnow()})
     session().commit()
     return status
 
 
-def _apply(event: WebhookEvent) -> str:
+_EVENT = WebhookEvent.__table__.c
+_FINISHED = update(WebhookEvent.__table__).where(_EVENT.id == bindparam("row_id")).values(
+    {name: bindparam(name, type_=_EVENT[name].type)
+     for name in (*work.finished(PROCESSED), "order_id", "processed_at")})
+
+
+def _apply(event) -> tuple[str, int | None]:
+    """(status, the Shopify order the event concerns)."""
     if event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
         raise RuntimeError(f"abandoned by its worker {event.attempts - 1} times")
     handler = registry.handler_for(event.topic)
     if handler is None:
-        return IGNORED
+        return IGNORED, None
     try:
         payload = json.loads(event.body)
     except ValueError as exc:
@@ -62,8 +70,7 @@ def _apply(event: WebhookEvent) -> str:
     shop = shops.get_or_create(domain=event.shop_domain)
     ctx = HandlerContext(event=event, shop=shop, payload=payload)
     handler(ctx)
-    event.order_id = ctx.order_id
-    return PROCESSED
+    return PROCESSED, ctx.order_id
 
 
 def _record_failure(event_id: int, exc: Exception) -> str:

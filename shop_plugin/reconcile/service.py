@@ -94,7 +94,7 @@ def start_by_operator(s: Session, *, shop: Shop, since: datetime | None, backfil
     return run_id
 
 
-def claim(run_id: int) -> bool:
+def claim(run_id: int) -> ReconcileRun | None:
     """Take the run for this process if it is due, or its last worker's lease ran out (commits)."""
     return work.claim(session(), ReconcileRun, run_id, PENDING)
 
