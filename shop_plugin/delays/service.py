@@ -12,13 +12,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import Integer, Text, bindparam, cast, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import built_once, hold_writes, ids_param, ids_value, insert_ignore, one_of, utcnow
+from shop_plugin.db import built_once, dialect_insert, hold_writes, ids_param, ids_value, one_of, utcnow
 from shop_plugin.delays import acting, snapshots
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.delays.rules import RuleSet, Snapshot, Verdict, evaluate
 from shop_plugin.extensions import session
 from shop_plugin.orders.models import Order
-from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
 from shop_plugin.refunds import cost as refund_cost
 from shop_plugin.shops.models import Shop
@@ -35,12 +34,20 @@ def snapshot(s: Session, *, shop: Shop, order: Order) -> Snapshot:
     return snapshots.for_order(s, order)
 
 
-def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime) -> OrderCheck:
-    insert_ignore(s, OrderCheck.__table__, {"shop_id": shop.id, "order_shopify_id": order_id,
-                                            "active_reasons": [], "state": "watching", "created_at": now},
-                  ["shop_id", "order_shopify_id"])
-    return s.scalars(select(OrderCheck).where(OrderCheck.shop_id == shop.id, OrderCheck.order_shopify_id ==
-                                              order_id).with_for_update()).one()
+def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime):
+    """The order's check row (a plain row), created if new, locked until this transaction ends:
+    one statement."""
+    return s.execute(built_once(s, "delays.ensure_check", _ensure_check_statement),
+                     {"shop_id": shop.id, "order_shopify_id": order_id, "active_reasons": [], "state": "watching",
+                      "created_at": now}).one()
+
+
+def _ensure_check_statement(s: Session):
+    # An existing row is "updated" to itself: the upsert then returns it, row-locked as by SELECT … FOR UPDATE.
+    stmt = dialect_insert(s, OrderCheck.__table__)
+    stmt = stmt.on_conflict_do_update(index_elements=["shop_id", "order_shopify_id"],
+                                      set_={"shop_id": stmt.excluded.shop_id})
+    return stmt.returning(OrderCheck.__table__.c.id, OrderCheck.__table__.c.active_reasons)
 
 
 def judge(settings: dict) -> Callable[[Order, Snapshot, datetime], Verdict]:
@@ -75,14 +82,14 @@ def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None =
     being applied) waits for it, so the last one to look sees everything both wrote."""
     now = now or utcnow()
     check = _ensure_check(s, shop, order_id, now)
-    order = get_order(s, shop=shop, shopify_id=order_id)
-    if order is None:
+    found = snapshots.load(s, [(shop.id, order_id)]).get((shop.id, order_id))  # plain rows, as the scan reads
+    if found is None:
         return {}
+    order, snap = found
     settings = promises.get_settings(s, shop=shop)[0]
-    verdict = judge(settings)(order, snapshot(s, shop=shop, order=order), now)
+    verdict = judge(settings)(order, snap, now)
     acting.act(s, [acting.Case(shop, order, verdict, check.active_reasons, settings)], now)
-    check.active_reasons, check.next_check_at = _marks(verdict), verdict.next_check_at
-    check.state, check.checked_at = verdict.closed_state or "watching", now
+    mark(s, {(verdict.next_check_at, tuple(_marks(verdict)), verdict.closed_state or "watching"): [check.id]}, now)
     return verdict.reasons
 
 

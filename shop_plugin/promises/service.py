@@ -1,7 +1,7 @@
 """Promises for a shop: its settings, previews, and the promise stored on each new order."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import insert_ignore, parse_time, utcnow
@@ -21,10 +21,23 @@ def _base(shop: Shop) -> dict:
 
 def get_settings(s: Session, *, shop: Shop) -> tuple[dict, int]:
     """The shop's effective settings (saved document over defaults) and their version."""
-    row = s.get(ShopSettings, shop.id)
+    unsaved = s.info.setdefault(_UNSAVED, set())  # a saved row stays in the session; a missing one is remembered
+    row = None if shop.id in unsaved else s.get(ShopSettings, shop.id)
     if row is None:
+        unsaved.add(shop.id)
         return _base(shop), 0
     return rules.overlay(row.document, _base(shop)), row.version
+
+
+# Shops this transaction found without saved settings (a webhook asks up to three times); forgotten
+# when it ends, since another may save them.
+_UNSAVED = "promises.unsaved_settings"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_unsaved(s: Session) -> None:
+    s.info.pop(_UNSAVED, None)
 
 
 def settings_for(s: Session, *, shops: list[Shop]) -> dict[int, dict]:
@@ -41,6 +54,7 @@ def save_settings(s: Session, *, shop: Shop, document) -> tuple[dict, dict]:
     if errors:
         return settings, errors
     row = s.get(ShopSettings, shop.id, with_for_update=True)
+    s.info.get(_UNSAVED, set()).discard(shop.id)
     if row is None:
         s.add(ShopSettings(shop_id=shop.id, document=document, version=1, updated_at=utcnow()))
     else:
@@ -85,12 +99,16 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
     return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
 
 
+_PROMISED = select(OrderPromise.id).where(OrderPromise.shop_id == bindparam("shop"),
+                                          OrderPromise.order_shopify_id == bindparam("order"))
+
+
 def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
     """Store the order's promise the first time we see the order; never recompute it later,
     because it is what the customer was told. Product tags are not in order webhooks, so
     supplier rules match orders by line-item vendor."""
     created_at = parse_time(payload.get("created_at"))
-    if created_at is None or get(s, shop=shop, order_shopify_id=int(payload["id"])) is not None:
+    if created_at is None or s.execute(_PROMISED, {"shop": shop.id, "order": int(payload["id"])}).first():
         return
     settings, version = get_settings(s, shop=shop)
     country = (payload.get("shipping_address") or {}).get("country_code")

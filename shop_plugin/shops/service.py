@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.delays.models import OrderCheck
@@ -13,7 +13,10 @@ from shop_plugin.shops.models import Shop, ShopToken
 
 def get(*, domain: str) -> Shop | None:
     """The shop with this myshopify domain, if known."""
-    return session().scalars(select(Shop).where(Shop.domain == domain)).one_or_none()
+    return session().scalars(_BY_DOMAIN, {"domain": domain}).one_or_none()
+
+
+_BY_DOMAIN = select(Shop).where(Shop.domain == bindparam("domain"))  # every webhook: built once
 
 
 def get_or_create(*, domain: str) -> Shop:

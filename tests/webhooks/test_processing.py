@@ -1,6 +1,7 @@
 """The worker side: claim, dispatch, record; retries, dead letters, sweeper, replay."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -9,6 +10,8 @@ from shop_plugin.db import utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import session
+from shop_plugin.shops.models import Shop
+from tests.admin.support import counted_queries
 from tests.support import fixture, signed_webhook
 
 ORDER = fixture("orders_create.rest_fixture.json")
@@ -111,3 +114,26 @@ def test_replay_runs_an_event_again(app, client):
         session().execute(update(WebhookEvent).where(WebhookEvent.id == stored.id).values(body=b'{"id": 9}'))
         session().commit()
         assert processing.replay(stored.id) == "processed"
+
+
+def test_a_new_order_is_applied_in_few_statements_reading_default_settings_once(app):
+    """The worker's hot path: claim and read in one statement, the shop's (unsaved) settings read once
+    though the promise and the delay check both need them, the outcome written in one UPDATE."""
+    with app.app_context():
+        session().add(Shop(domain="counted.myshopify.com"))  # a known shop, as for nearly every webhook
+        stored = WebhookEvent(shop_domain="counted.myshopify.com", webhook_id="counted", topic="orders/create",
+                              headers={}, body=json.dumps(ORDER).encode(), status="received", attempts=0,
+                              received_at=utcnow(), next_attempt_at=utcnow())
+        session().add(stored)
+        session().commit()
+        event_id = stored.id
+    with app.app_context(), counted_queries(app) as statements:
+        assert processing.process_event(event_id) == "processed"
+    event_writes = [n for n, s in enumerate(statements) if s.lstrip().startswith("UPDATE webhook_events")]
+    assert len(event_writes) == 2  # the claim (which also reads the event) and the outcome
+    applying = statements[:event_writes[1] + 1]  # then the effects it scheduled run (inline in tests)
+    # this order comes with a fulfilment (one more upsert, and its carrier events read for the check)
+    assert len([s for s in applying if "FROM shop_settings" in s]) == 1
+    assert not [s for s in applying if s.lstrip().startswith("SELECT") and "FROM webhook_events" in s]
+    assert len(applying) <= 16, "\n".join(s[:90] for s in applying)
+    assert event(app, "counted").status == "processed"
