@@ -11,3 +11,11 @@ graceful_timeout = 20
 max_requests = 200_000  # recycle workers now and then to bound memory growth (not every few seconds)
 max_requests_jitter = 20_000
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # off unless set: it costs throughput
+
+
+def worker_exit(server, worker):
+    """A worker stopping (deploy, max_requests, SIGTERM) sends the RQ jobs its flusher still holds
+    for webhooks it has just stored and acknowledged; otherwise they would wait for the sweeper."""
+    queue = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("jobs")
+    if hasattr(queue, "close"):
+        queue.close()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from queue import Empty, SimpleQueue
 
 from flask import Flask, current_app
@@ -28,20 +30,45 @@ def task_path(func: Callable) -> str:
 
 
 def run_task(path: str, *args) -> object:
-    """Entry point of every job: run the task in a fresh app context of the worker's app."""
+    """Entry point of every job: run the task in a fresh app context of the worker's app. What it
+    hands to `enqueue_soon` (effects its work scheduled) is sent when the job ends (see `_holding`)."""
     app = _worker_app or current_app._get_current_object()
-    with app.app_context():
+    with _holding(app), app.app_context():
         return import_string(path.replace(":", "."))(*args)
 
 
 def run_many(path: str, *row_ids: int) -> None:
     """Entry point of a batched job: each id as its own task, in its own app context (so its own
-    database session). One failing never stops the rest; its row is durable and retried by the sweep."""
-    for row_id in row_ids:
-        try:
-            run_task(path, row_id)
-        except Exception:  # noqa: BLE001 - logged; the row's claim and retry state live in the database
-            log.exception("job %s(%s) failed; the sweeper will retry it", path, row_id)
+    database session). One failing never stops the rest; its row is durable and retried by the sweep.
+    What the tasks hand to `enqueue_soon` (the effects their events schedule) is sent when the
+    batch ends."""
+    with _holding(_worker_app or current_app._get_current_object()):
+        for row_id in row_ids:
+            try:
+                run_task(path, row_id)
+            except Exception:  # noqa: BLE001 - logged; the row's claim and retry state live in the database
+                log.exception("job %s(%s) failed; the sweeper will retry it", path, row_id)
+
+
+_held = threading.local()  # enqueue_soon calls the job running on this thread holds back, else None
+
+
+@contextmanager
+def _holding(app: Flask) -> Iterator[None]:
+    """While a job runs, `enqueue_soon` calls wait in a list; when it ends they are sent in one
+    pipeline, grouped (IDS_PER_JOB ids a job), before the worker takes its next job: not one RQ job
+    per effect, and never left to a flusher thread when a `--burst` worker is about to exit.
+    Nested jobs (run_many → run_task) send once, at the outer end."""
+    if getattr(_held, "jobs", None) is not None:
+        yield
+        return
+    _held.jobs = []
+    try:
+        yield
+    finally:
+        held, _held.jobs = _held.jobs, None
+        if held:
+            app.extensions["jobs"].send(held)
 
 
 _worker_app: Flask | None = None
@@ -92,6 +119,10 @@ class RQQueue:
     pipeline (RQ's enqueue_many), so the webhook receiver never waits on Redis."""
 
     BATCH = 500
+    # After the first buffered call, the flusher waits this long for others, so deliveries arriving
+    # one by one still share jobs (IDS_PER_JOB ids each): RQ's cost per job is paid by the workers,
+    # per job, not per event. It delays processing, never a response; the sweeper's grace is minutes.
+    LINGER = 0.05
     MAX_BUFFERED = 50_000  # Redis down for long: stop buffering; the sweeper has the durable rows
 
     def __init__(self, redis_url: str, name: str) -> None:
@@ -103,6 +134,7 @@ class RQQueue:
         self.buffer: SimpleQueue = SimpleQueue()
         self.flusher: threading.Thread | None = None
         self.flusher_lock = threading.Lock()
+        self.closing = threading.Event()
 
     def _job(self, path: str, args: tuple, entry: Callable = run_task):
         return self.queue.prepare_data(entry, (path, *args), timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
@@ -116,7 +148,12 @@ class RQQueue:
             self.queue.enqueue_many(self._jobs([(path, (row_id,)) for row_id in row_ids]))
 
     def enqueue_soon(self, path: str, *args) -> None:
-        """Hand the job to the flusher thread (started in this process on first use)."""
+        """Hand the job to the flusher thread (started in this process on first use), or to the RQ
+        job running on this thread (`run_task`, `run_many`), which sends it when it ends."""
+        held = getattr(_held, "jobs", None)
+        if held is not None:
+            held.append((path, args))
+            return
         if self.flusher is None or not self.flusher.is_alive():
             with self.flusher_lock:
                 if self.flusher is None or not self.flusher.is_alive():
@@ -130,16 +167,22 @@ class RQQueue:
         batch = []
         try:
             batch.append(self.buffer.get(block=block, timeout=1 if block else None))
+            if block:
+                time.sleep(self.LINGER)
             while len(batch) < self.BATCH:
                 batch.append(self.buffer.get_nowait())
         except Empty:
             pass
+        self.send(batch)
+        return len(batch)
+
+    def send(self, batch: list[tuple[str, tuple]]) -> None:
+        """Enqueue (path, args) calls in one pipeline; on failure log: their rows are durable."""
         if batch:
             try:
                 self.queue.enqueue_many(self._jobs(batch))
             except Exception:  # noqa: BLE001 - the rows are durable; the sweeper enqueues them later
                 log.exception("could not enqueue %d job(s); the sweeper will", len(batch))
-        return len(batch)
 
     def _jobs(self, batch: list[tuple[str, tuple]]) -> list:
         """RQ jobs for the buffered calls: batchable ones grouped, IDS_PER_JOB ids a job."""
@@ -156,8 +199,20 @@ class RQQueue:
         return jobs
 
     def _flush_forever(self) -> None:
-        while True:
+        while not self.closing.is_set():
             self.flush(block=True)
+
+    def close(self, timeout: float = 10.0) -> int:
+        """The process is exiting (a gunicorn worker, `flask worker`): let the flusher finish the batch
+        it holds, then send what is still buffered, so no stored row waits for the sweeper for
+        nothing. Returns how many jobs were sent here."""
+        self.closing.set()
+        if self.flusher is not None:
+            self.flusher.join(timeout)
+        sent = 0
+        while count := self.flush(block=False):
+            sent += count
+        return sent
 
     def ping(self) -> str:
         self.redis.ping()

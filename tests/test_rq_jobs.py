@@ -70,6 +70,47 @@ def test_buffered_events_are_sent_as_few_jobs_and_all_processed(make_app, redis_
     assert statuses(app) == ["processed"] * 25
 
 
+def test_the_flusher_waits_for_deliveries_arriving_one_by_one_to_share_a_job(make_app, redis_env, monkeypatch):
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    with app.app_context():
+        queue = jobs.queue()
+        arrivals = iter(range(2, 8))
+        lingered = []
+
+        def linger(seconds: float) -> None:  # six more deliveries arrive while the flusher lingers
+            lingered.append(seconds)
+            for event_id in arrivals:
+                queue.buffer.put((jobs.task_path(processing.process_event), (event_id,)))
+
+        monkeypatch.setattr(jobs.time, "sleep", linger)
+        queue.buffer.put((jobs.task_path(processing.process_event), (1,)))
+        assert queue.flush(block=True) == 7
+    assert lingered == [jobs.RQQueue.LINGER]
+    assert [sorted(job.args[1:]) for job in queue.queue.jobs] == [[1, 2, 3, 4, 5, 6, 7]]
+
+
+def test_a_stopping_process_sends_what_its_flusher_holds(make_app, redis_env):
+    """gunicorn's worker_exit and `flask worker` close the queue: the batch the flusher is lingering
+    over and everything still buffered reach Redis before the process ends."""
+    import runpy
+    from pathlib import Path
+
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    with app.app_context():
+        for event_id in range(1, 31):
+            jobs.enqueue_soon(processing.process_event, event_id)
+    worker_exit = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))["worker_exit"]
+    worker_exit(None, type("Worker", (), {"wsgi": app})())
+    assert sorted(i for job in app.extensions["jobs"].queue.jobs for i in job.args[1:]) == list(range(1, 31))
+    assert not app.extensions["jobs"].flusher.is_alive()
+
+
 def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redis_env, monkeypatch):
     from shop_plugin import jobs
     from shop_plugin.events import processing
@@ -91,6 +132,27 @@ def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redi
     with app.app_context():
         jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3)
     assert statuses(app) == ["processed", "received", "processed"]
+
+
+def test_effects_a_batched_job_schedules_are_sent_as_one_job_when_it_ends(make_app, redis_env, monkeypatch):
+    from shop_plugin import jobs
+    from shop_plugin.effects.models import Effect
+
+    app = make_app(env=redis_env)
+    client = app.test_client()
+    for n in range(5):
+        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
+    assert queued(app, 5) == 5
+    app.extensions["jobs"].queue.empty()
+    monkeypatch.setattr(jobs, "_worker_app", app)
+    jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3, 4, 5)
+    assert statuses(app) == ["processed"] * 5
+    with app.app_context():
+        effect_ids = sorted(session().scalars(select(Effect.id)))
+    assert len(effect_ids) >= 5  # at least each new order's metafields write
+    queued_jobs = app.extensions["jobs"].queue.jobs
+    assert [(job.func_name.rsplit(".", 1)[-1], sorted(job.args[1:])) for job in queued_jobs] == \
+        [("run_many", effect_ids)]  # not one RQ job per effect, and none sent before the batch ended
 
 
 def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_env):
