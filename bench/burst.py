@@ -179,7 +179,7 @@ def run(args: argparse.Namespace, workdir: Path, res: dict) -> None:
         backlog = workers.Backlog(url)
         try:
             with servers.gunicorn("app:app", env, workdir / "app.log") as proc, \
-                    workers.rq_workers(env, args.workers, workdir):
+                    workers.rq_workers(env, args.workers, workdir), workers.autovacuum_stand_in(url) as vacuum:
                 servers.healthz(port)
                 t, pending = time.monotonic(), backlog.pending()
                 while (left := backlog.pending()) and time.monotonic() - t < args.max_wait:
@@ -191,6 +191,7 @@ def run(args: argparse.Namespace, workdir: Path, res: dict) -> None:
                       f"({res['calibration_drain']['events_per_s']} events/s, no web traffic)", flush=True)
                 res["burst_run"] = _burst(args, env, port, base, burst, backlog, redis, proc.pid)
                 res["server_log"] = servers.log_summary(workdir / "app.log")
+                res["autovacuum"] = vacuum
             res["worker_log"] = workers.log_counts(workdir)
             res["final_statuses"] = backlog.statuses()
             res["effects"] = backlog.statuses("effects")

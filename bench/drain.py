@@ -17,6 +17,9 @@ Target (from the issue): ≥ 200 events/s with the real handlers.
    listens until no event is left received/processing/failed; then until the queue (effect jobs
    the handlers scheduled) is empty too.
 
+PostgreSQL's autovacuum: off on this machine's server, so a thread stands in for it (VACUUM ANALYZE
+every 60 s during the drain, bench/workers.py); the result records it.
+
 Effects: `--effects defer` (default): shops have no offline token, so the promise_metafields
 effect each new order schedules runs once, finds no token and defers itself by an hour
 (RetryLater) — no Shopify call can leave the machine and the app stays APP_ENV=production.
@@ -156,7 +159,8 @@ def event_drain(env: dict, url: str, redis, ids: list[int], n_workers: int, work
     started_registry = StartedJobRegistry(queue, connection=redis)
     timeline, profile = [], None
     try:
-        with workers.rq_workers(env, n_workers, workdir, "worker") as procs:
+        with workers.rq_workers(env, n_workers, workdir, "worker") as procs, \
+                workers.autovacuum_stand_in(url) as vacuum:
             window = Window()
             window.start([p.pid for p in procs])
             t0, wall0 = time.monotonic(), datetime.now(UTC)
@@ -204,7 +208,8 @@ def event_drain(env: dict, url: str, redis, ids: list[int], n_workers: int, work
         "events_seconds": round(events_s, 2) if events_s else None,
         "events_per_s": round(measured / events_s, 1) if events_s else None,
         "all_jobs_seconds": round(t_all - t0, 2) if t_all else None,
-        "cpu": cpu_use, "timeline": timeline[::5], "worker_log": workers.log_counts(workdir, "worker"), **stats,
+        "cpu": cpu_use, "autovacuum": vacuum, "timeline": timeline[::5],
+        "worker_log": workers.log_counts(workdir, "worker"), **stats,
     }
 
 
