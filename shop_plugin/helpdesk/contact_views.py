@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import contact, phrases
-from shop_plugin.shopify.adapters import shopify_req, shopify_response
+from shop_plugin.shopify.adapters import proxy_req, shopify_response
 from shop_plugin.shopify.client import shop_domain, shopify
 from shop_plugin.shops import service as shops
 
@@ -80,7 +80,7 @@ def _page(template: str, status: int = 200, **context):
 
 def _verified_shop():
     """(shop, None) for a verified request from an installed shop, else (None, the response to give)."""
-    result = shopify().verify_app_proxy_req(shopify_req(request, body=""))
+    result = shopify().verify_app_proxy_req(proxy_req(request))
     if not result.ok:
         return None, shopify_response(result)
     shop = shops.get(domain=shop_domain(result.shop))

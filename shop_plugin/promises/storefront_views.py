@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from shop_plugin.extensions import session
 from shop_plugin.promises import storefront
-from shop_plugin.shopify.adapters import shopify_req, shopify_response
+from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_response
 from shop_plugin.shopify.client import shop_domain, shopify
 
 bp = Blueprint("storefront", __name__)
@@ -19,7 +19,7 @@ def _split(value: str | None) -> tuple[str, ...]:
 @bp.route("/api/checkout/promise", methods=["GET", "OPTIONS"])
 def checkout_promise():
     """Thank-you (checkout UI extension) and order status (customer account UI extension)."""
-    req = shopify_req(request)
+    req = extension_req(request)
     if request.args.get("surface") == "order-status":
         result = shopify().verify_customer_account_ui_ext_req(req)
     else:
@@ -44,7 +44,7 @@ def checkout_promise():
 @bp.get("/proxy/promise")
 def proxy_promise():
     """Product page, before purchase, through the app proxy (query string signed by Shopify)."""
-    result = shopify().verify_app_proxy_req(shopify_req(request))
+    result = shopify().verify_app_proxy_req(proxy_req(request))
     if not result.ok:
         return shopify_response(result)
     shop = storefront.installed_shop(session, domain=shop_domain(result.shop))

@@ -24,6 +24,23 @@ def shopify_req(request: Request, body: str | None = None) -> dict:
     }
 
 
+def proxy_req(request: Request) -> dict:
+    """For app proxy requests: their verifier reads only the URL (the signed query string), so no
+    headers or body are copied (the library redacts whatever it is given, on every request)."""
+    return {"method": request.method, "headers": {}, "url": _url(request), "body": ""}
+
+
+EXTENSION_HEADERS = ("Authorization", "Origin")
+
+
+def extension_req(request: Request) -> dict:
+    """For checkout and customer account extension requests (GET and their CORS preflight): the
+    verifier reads the method, the session token, the Origin and the URL; the body is never read."""
+    headers = request.headers
+    return {"method": request.method, "headers": {k: headers[k] for k in EXTENSION_HEADERS if k in headers},
+            "url": _url(request), "body": ""}
+
+
 def _url(request: Request) -> str:
     """The URL as it was requested. Built from the raw query string: the verifiers parse it themselves,
     and werkzeug's `request.url` (an IRI, re-quoted) costs more than the rest of a storefront request."""
