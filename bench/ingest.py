@@ -1,6 +1,6 @@
 """Webhook ingest benchmark: the app's POST /webhooks against a bare 200 endpoint, same gunicorn.
 
-    .venv/bin/python bench/ingest.py [--seconds 20] [--databases sqlite,postgresql] [--sizes 5,30,130]
+    .venv/bin/python bench/ingest.py [--seconds 20] [--databases sqlite,postgresql] [--sizes 5,30,130] [--control]
 
 For each database: a fresh migrated database, then the bare app and the real app in turn under
 gunicorn.conf.py (2 gthread workers x 8 threads, keep-alive), each measured with the same client:
@@ -34,8 +34,8 @@ DATABASES = ("sqlite", "postgresql")
 class Run:
     """One benchmark run; hands out order-id ranges so no two workloads share an order id."""
 
-    def __init__(self, plan: Plan, workdir: Path) -> None:
-        self.plan, self.workdir, self.blocks = plan, workdir, 0
+    def __init__(self, plan: Plan, workdir: Path, control: bool = False) -> None:
+        self.plan, self.workdir, self.blocks, self.control = plan, workdir, 0, control
 
     def order_ids(self) -> int:
         self.blocks += 1
@@ -48,9 +48,14 @@ class Run:
             env = servers.app_env(url, servers.free_port())
             servers.migrate(env)
             bare = self.target("bench.bare_app:app", {**env, "PORT": str(servers.free_port())}, f"{name}-bare")
+            verify = self.target("bench.verify_only_app:app", {**env, "PORT": str(servers.free_port())},
+                                 f"{name}-verify") if self.control else None
             ingest = self.target("app:app", env, f"{name}-app", url=url, redis=redis)
-        return {"database_url": url, "body_bytes": self.plan.body_bytes, "bare": bare, "ingest": ingest,
-                "ratio": round(ingest["max"]["req_per_s"] / max(bare["max"]["req_per_s"], 1e-9), 3)}
+        out = {"database_url": url, "body_bytes": self.plan.body_bytes, "bare": bare, "ingest": ingest,
+               "ratio": round(ingest["max"]["req_per_s"] / max(bare["max"]["req_per_s"], 1e-9), 3)}
+        if verify:  # control V: shopifyapp's verification alone, the ceiling of any verifying receiver
+            out.update(verify=verify, verify_ratio=round(verify["max"]["req_per_s"] / bare["max"]["req_per_s"], 3))
+        return out
 
     def target(self, module: str, env: dict, name: str, url: str | None = None, redis: Redis | None = None) -> dict:
         """Max throughput, then latency at half of it; the database check after each (app only)."""
@@ -109,6 +114,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--databases", default=",".join(DATABASES), help="comma-separated: sqlite,postgresql")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections in all")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--control", action="store_true",
+                        help="also measure shopifyapp's verification alone (bench/verify_only_app.py)")
     parser.add_argument("--sizes", default="5", help="comma-separated body sizes in KB, e.g. 5,30,130")
     args = parser.parse_args(argv)
     try:
@@ -142,7 +149,7 @@ def main(argv: list[str]) -> int:
                 print(f"== {name}: {size} KB bodies", flush=True)
                 own = workdir / name  # its own SQLite file and logs for each size
                 own.mkdir()
-                run = Run(Plan(**{**vars(base), "body_bytes": size * 1024}), own)
+                run = Run(Plan(**{**vars(base), "body_bytes": size * 1024}), own, args.control)
                 results["databases"][name] = run.database(kind, name)
         results["verdict"] = {kind: report.verdict(db) for kind, db in results["databases"].items()}
         results["ended_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -151,6 +158,11 @@ def main(argv: list[str]) -> int:
     print(report.markdown(results))
     if len(args.sizes) > 1 or args.sizes != [5]:
         print("\n" + report.sizes_markdown(results))
+    for name, db in results["databases"].items():
+        if "verify" in db:
+            verify, ingest = db["verify"]["max"]["req_per_s"], db["ingest"]["max"]["req_per_s"]
+            print(f"control {name}: verification alone {verify:.0f} req/s = {db['verify_ratio']:.2f} x bare; "
+                  f"ingest = {ingest / verify:.2f} x it")
     print(f"\nresults: {path.relative_to(servers.ROOT)}")
     print("verdict: " + "; ".join(f"{kind}: " + ", ".join(f"{k} {report.mark(ok)}" for k, ok in v.items())
                                   for kind, v in results["verdict"].items()))

@@ -1,6 +1,6 @@
 """W3: the promise endpoints (app proxy, checkout/order-status extension) against a bare GET.
 
-    .venv/bin/python bench/promise.py [--seconds 10] [--databases sqlite,postgresql]
+    .venv/bin/python bench/promise.py [--seconds 10] [--databases sqlite,postgresql] [--control]
 
 Same gunicorn.conf.py for all three; one client process (asyncio, keep-alive): a closed loop
 for the maximum rate, then an open loop at half of it for latency. Target: ≥ 0.8 × bare, p99 ≤ 20 ms.
@@ -77,44 +77,74 @@ async def measure(port: int, raw: bytes, seconds: float) -> dict:
     return {"max": peak, "half": half}
 
 
-def run(kind: str, seconds: float, workdir: Path) -> dict:
+def run(kind: str, seconds: float, workdir: Path, control: bool = False) -> dict:
     results = {}
     with servers.database(kind, workdir) as url, servers.redis_db14():
         port = servers.free_port()
         env = servers.app_env(url, port)
         servers.migrate(env)
         seed(env)
-        raw = requests(env)
-        for name, target in (("bare", "bench.bare_read_app:app"), ("app", "app:app")):
+        servers_ = (("bare", "bench.bare_read_app:app"), ("verify", "bench.verify_only_app:app"), ("app", "app:app"))
+        for name, target in servers_ if control else (servers_[0], servers_[2]):
             with servers.gunicorn(target, env, workdir / f"{kind}-{name}.log"):
-                names = ["bare"] if name == "bare" else ["proxy", "checkout"]
+                names = {"bare": ["bare"], "verify": ["proxy", "checkout"], "app": ["proxy", "checkout"]}[name]
                 for endpoint in names:
-                    results[endpoint] = asyncio.run(measure(port, raw[endpoint], seconds))
+                    key = endpoint if name != "verify" else f"verify-{endpoint}"
+                    results[key] = asyncio.run(measure(port, requests(env)[endpoint], seconds))  # signed now: 90 s
+        for endpoint in ("proxy", "checkout"):  # the issue's "server side": a pass of its own, logging
+            results[endpoint]["server_side"] = server_side(
+                env, port, requests(env)[endpoint], results[endpoint]["max"]["req_per_s"] / 2, seconds,
+                workdir / f"{kind}-{endpoint}-access.log")
     bare = results["bare"]["max"]["req_per_s"]
-    for endpoint in ("proxy", "checkout"):
+    for endpoint in ENDPOINTS[1:] if control else ("proxy", "checkout"):
         results[endpoint]["ratio_to_bare"] = round(results[endpoint]["max"]["req_per_s"] / bare, 2)
     return results
+
+
+def server_side(env: dict, port: int, raw: bytes, rate: float, seconds: float, log: Path) -> dict:
+    """Latency as the server sees it (gunicorn's request time, %(D)s µs, from its access log), at
+    half the maximum: what the issue's "p99 ≤ 20 ms server side" asks. The client's figures add the
+    load generator's own queueing on this 2-core machine. A separate gunicorn, so the access log's
+    cost never touches the throughput figures."""
+    logged = {**env, "GUNICORN_ACCESSLOG": str(log), "GUNICORN_CMD_ARGS": "--access-logformat=%(D)s"}
+    with servers.gunicorn("app:app", logged, log.with_suffix(".server.log")):
+        asyncio.run(closed_loop(port, lambda: raw, 16, 2.0))  # warm-up, not counted
+        log.write_text("")
+        asyncio.run(open_loop(port, lambda: raw, rate, seconds))
+    micros = sorted(int(line) for line in log.read_text().split() if line.isdigit())
+    at = lambda q: round(micros[min(len(micros) - 1, int(q * len(micros)))] / 1000, 2)  # noqa: E731
+    return {"requests": len(micros), "rate": round(rate, 1), "p50_ms": at(0.5), "p99_ms": at(0.99),
+            "max_ms": round(micros[-1] / 1000, 2) if micros else None}
+
+
+# The bare GET, shopifyapp's verification alone (control V, `--control`), then the app.
+ENDPOINTS = ("bare", "verify-proxy", "verify-checkout", "proxy", "checkout")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--control", action="store_true",
+                        help="also measure shopifyapp's verification alone (bench/verify_only_app.py)")
     args = parser.parse_args()
     out = {"started_utc": datetime.now(UTC).isoformat(timespec="seconds"), "databases": {}}
     with tempfile.TemporaryDirectory(prefix="shippromise-w3-") as tmp:
         for kind in args.databases.split(","):
-            out["databases"][kind] = run(kind, args.seconds, Path(tmp))
+            out["databases"][kind] = run(kind, args.seconds, Path(tmp), args.control)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / f"promise-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(json.dumps(out, indent=2))
-    print("| database | endpoint | max req/s | ratio to bare | p50 ms at half | p99 ms at half | statuses |")
-    print("|---|---|---|---|---|---|---|")
+    print("| database | endpoint | max req/s | ratio to bare | p50 ms at half | p99 ms at half | "
+          "server side at half: p50 / p99 / max ms | statuses |")
+    print("|---|---|---|---|---|---|---|---|")
     for kind, res in out["databases"].items():
-        for endpoint in ("bare", "proxy", "checkout"):
+        for endpoint in (e for e in ENDPOINTS if e in res):
             r = res[endpoint]
+            side = r.get("server_side")
+            side = f"{side['p50_ms']} / {side['p99_ms']} / {side['max_ms']}" if side else "-"
             print(f"| {kind} | {endpoint} | {r['max']['req_per_s']} | {r.get('ratio_to_bare', 1.0)} | "
-                  f"{r['half']['p50_ms']} | {r['half']['p99_ms']} | {r['max']['statuses']} |")
+                  f"{r['half']['p50_ms']} | {r['half']['p99_ms']} | {side} | {r['max']['statuses']} |")
 
 
 if __name__ == "__main__":
