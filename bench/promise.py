@@ -84,19 +84,18 @@ def run(kind: str, seconds: float, workdir: Path, control: bool = False) -> dict
         env = servers.app_env(url, port)
         servers.migrate(env)
         seed(env)
-        servers_ = (("bare", "bench.bare_read_app:app"), ("verify", "bench.verify_only_app:app"), ("app", "app:app"))
-        for name, target in servers_ if control else (servers_[0], servers_[2]):
-            with servers.gunicorn(target, env, workdir / f"{kind}-{name}.log"):
-                names = {"bare": ["bare"], "verify": ["proxy", "checkout"], "app": ["proxy", "checkout"]}[name]
-                for endpoint in names:
-                    key = endpoint if name != "verify" else f"verify-{endpoint}"
-                    results[key] = asyncio.run(measure(port, requests(env)[endpoint], seconds))  # signed now: 90 s
+        for target, prefix, endpoints in SERVERS:
+            if prefix == "verify-" and not control:
+                continue
+            with servers.gunicorn(target, env, workdir / f"{kind}-{target.split(':')[0]}.log"):
+                for endpoint in endpoints:  # each request signed just before its pass: the proxy allows 90 s
+                    results[prefix + endpoint] = asyncio.run(measure(port, requests(env)[endpoint], seconds))
         for endpoint in ("proxy", "checkout"):  # the "server side": a pass of its own, logging
             results[endpoint]["server_side"] = server_side(
                 env, port, requests(env)[endpoint], results[endpoint]["max"]["req_per_s"] / 2, seconds,
                 workdir / f"{kind}-{endpoint}-access.log")
     bare = results["bare"]["max"]["req_per_s"]
-    for endpoint in ENDPOINTS[1:] if control else ("proxy", "checkout"):
+    for endpoint in (e for e in ENDPOINTS[1:] if e in results):
         results[endpoint]["ratio_to_bare"] = round(results[endpoint]["max"]["req_per_s"] / bare, 2)
     return results
 
@@ -117,8 +116,12 @@ def server_side(env: dict, port: int, raw: bytes, rate: float, seconds: float, l
             "max_ms": round(micros[-1] / 1000, 2) if micros else None}
 
 
-# The bare GET, shopifyapp's verification alone (control V, `--control`), then the app.
-ENDPOINTS = ("bare", "verify-proxy", "verify-checkout", "proxy", "checkout")
+# (gunicorn target, result prefix, endpoints): the bare GET, shopifyapp's verification alone
+# (control V, `--control`), then the app.
+SERVERS = (("bench.bare_read_app:app", "", ("bare",)),
+           ("bench.verify_only_app:app", "verify-", ("proxy", "checkout")),
+           ("app:app", "", ("proxy", "checkout")))
+ENDPOINTS = tuple(prefix + e for _, prefix, endpoints in SERVERS for e in endpoints)
 
 
 def main() -> None:

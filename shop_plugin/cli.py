@@ -153,7 +153,7 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run inline in the web process")
     jobs.bind_worker_app(current_app._get_current_object())
     SimpleWorker([q.queue], connection=q.redis).work(burst=burst, with_scheduler=False)
-    q.close()  # jobs the last jobs handed to this process's flusher (effects)
+    q.close()  # send what the last jobs left with this process's flusher (effects)
 
 
 @click.command("scheduler")

@@ -97,14 +97,14 @@ def hold_writes(session: Session) -> None:
     """SQLite: start this transaction as the writer now (a write that changes nothing), so what it
     reads next stays as read until it commits; other writers wait (busy_timeout). PostgreSQL locks
     rows instead (FOR UPDATE): nothing to do."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_name(session) == "sqlite":
         session.execute(text("UPDATE shops SET id = id WHERE 0"))
 
 
 def one_at_a_time(session: Session, namespace: int, key: int) -> None:
     """PostgreSQL: wait until no other transaction holds (namespace, key), then hold it until this
     one ends (an advisory lock). SQLite has one writer at a time anyway."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": key})
 
 
@@ -134,7 +134,7 @@ def one_of(session: Session, column, values) -> ColumnElement:
     """`column IN values`; on PostgreSQL one array parameter (= ANY), so a 500-id page is one
     cached statement instead of 500 placeholders parsed anew each time."""
     values = list(values)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         return column == any_(pg_array(values, column.type))
     return column.in_(values)
 
@@ -166,21 +166,21 @@ _BUILT: dict[tuple[Hashable, str], Any] = {}
 
 def ids_param(session: Session, column, name: str) -> ColumnElement:
     """`one_of` with the integer values given at execution as `name` (see `ids_value`)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         return column == any_(cast(bindparam(name, type_=String()), postgresql.ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
 
 
 def ids_value(session: Session, values) -> str | list[int]:
     """Integers for an `ids_param`: one array literal on PostgreSQL (see `pg_array`)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         return "{" + ",".join(str(int(v)) for v in values) + "}"
     return list(values)
 
 
 def pairs_param(session: Session, stmt, left, right) -> object:
     """`pairs_filter` on integer columns with the pairs given at execution (see `pairs_value`)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         wanted = func.unnest(cast(bindparam("pairs_left", type_=String()), postgresql.ARRAY(left.type)),
                              cast(bindparam("pairs_right", type_=String()), postgresql.ARRAY(right.type)),
                              ).table_valued("a", "b").render_derived(name="wanted")
@@ -202,7 +202,7 @@ def pairs_filter(session: Session, stmt, left, right, keys) -> object:
     PostgreSQL joins an unnest of two arrays: exactly one index probe per pair. Elsewhere a
     plain IN on each column, which may over-fetch; callers keep only their pairs."""
     keys = list(keys)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         wanted = func.unnest(pg_array([k[0] for k in keys], left.type), pg_array([k[1] for k in keys], right.type),
                              ).table_valued("a", "b").render_derived(name="wanted")
         return stmt.join(wanted, and_(left == wanted.c.a, right == wanted.c.b))

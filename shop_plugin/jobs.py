@@ -154,6 +154,9 @@ class RQQueue:
         if held is not None:
             held.append((path, args))
             return
+        if self.closing.is_set():  # no flusher after close(): send at once rather than buffer for nobody
+            self.send([(path, args)])
+            return
         if self.flusher is None or not self.flusher.is_alive():
             with self.flusher_lock:
                 if self.flusher is None or not self.flusher.is_alive():

@@ -111,6 +111,19 @@ def test_a_stopping_process_sends_what_its_flusher_holds(make_app, redis_env):
     assert not app.extensions["jobs"].flusher.is_alive()
 
 
+def test_a_job_handed_over_after_the_queue_closed_is_sent_not_buffered_for_nobody(make_app, redis_env):
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    queue = app.extensions["jobs"]
+    queue.close()
+    with app.app_context():
+        jobs.enqueue_soon(processing.process_event, 7)
+    assert [job.args[1:] for job in queue.queue.jobs] == [(7,)]
+    assert queue.buffer.empty()
+
+
 def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redis_env, monkeypatch):
     from shop_plugin import jobs
     from shop_plugin.events import processing

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shop_plugin.events.models import WebhookEvent
+from sqlalchemy import Row
+
 from shop_plugin.shops.models import Shop
 
 
 @dataclass
 class HandlerContext:
-    event: WebhookEvent  # as claimed: a plain row of webhook_events with the same attributes, read-only
+    event: Row  # the webhook_events row as claimed: every column as an attribute, read-only
     shop: Shop
     payload: dict
     order_id: int | None = None  # the Shopify order this event concerns, for redaction

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Integer, Text, bindparam, cast, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import built_once, dialect_insert, hold_writes, ids_param, ids_value, one_of, utcnow
+from shop_plugin.db import built_once, dialect_insert, dialect_name, hold_writes, ids_param, ids_value, one_of, utcnow
 from shop_plugin.delays import acting, snapshots
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.delays.rules import RuleSet, Snapshot, Verdict, evaluate
@@ -132,7 +132,7 @@ def scan(s: Session, *, now: datetime | None = None, limit: int = PAGE, workers:
     held by one of them: while one waits for the database another judges its page."""
     now = (now or utcnow()).astimezone(UTC)  # the rules compare UTC instants (the fast kind of comparison)
     if workers is None:
-        workers = WORKERS if s.get_bind().dialect.name == "postgresql" and has_app_context() else 1
+        workers = WORKERS if dialect_name(s) == "postgresql" and has_app_context() else 1
     if workers <= 1:
         return _scan_pages(s, now, limit)
     app = current_app._get_current_object()
@@ -210,7 +210,7 @@ def mark(s: Session, updates: dict[tuple[datetime | None, tuple[str, ...], str],
     arrays of timestamps and texts element by element, ten times slower); elsewhere one a group."""
     if not updates:
         return
-    if s.get_bind().dialect.name == "postgresql":
+    if dialect_name(s) == "postgresql":
         s.execute(MARK_PG, {"now": now, "groups": json.dumps([
             {"ids": ids, "next_check_at": next_at.isoformat() if next_at else None, "active": marks, "state": state}
             for (next_at, marks, state), ids in updates.items()])})

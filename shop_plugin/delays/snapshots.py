@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import built_once, pairs_filter, pairs_param, pairs_value
+from shop_plugin.db import built_once, dialect_name, pairs_filter, pairs_param, pairs_value
 from shop_plugin.delays.rules import Shipment, Snapshot
 from shop_plugin.orders.models import Fulfillment, FulfillmentEvent, Order
 from shop_plugin.promises.models import OrderPromise
@@ -82,7 +82,7 @@ def load(s: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], t
     keys = set(keys)
     if not keys:
         return {}
-    exact = s.get_bind().dialect.name == "postgresql"  # pairs_param joins exactly; elsewhere keep only ours
+    exact = dialect_name(s) == "postgresql"  # pairs_param joins exactly; elsewhere keep only ours
 
     pairs = pairs_value(s, keys)
 

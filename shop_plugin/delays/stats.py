@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import UTCDateTime
+from shop_plugin.db import UTCDateTime, dialect_name
 from shop_plugin.delays.rules import REASONS
 
 DAYS = {  # (later, earlier) → fractional days
@@ -108,7 +108,7 @@ def _round(value, digits: int = 2):
 
 def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, group: str) -> list[dict]:
     """One row per supplier or carrier for orders created in [start, end)."""
-    dialect = s.get_bind().dialect.name
+    dialect = dialect_name(s)
     days, date = DAYS[dialect], DATE[dialect]
     sql = QUERY.format(
         group=GROUPS[group],

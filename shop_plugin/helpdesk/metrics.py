@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, and_, case, cast, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import utcnow
+from shop_plugin.db import dialect_name, utcnow
 from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket
 from shop_plugin.shops.models import Shop
 
@@ -129,7 +129,7 @@ def compute(s: Session, *, shop: Shop, start: datetime, end: datetime, now: date
 
     now = now or utcnow()
     timezone = timezone or promises.get_settings(s, shop=shop)[0]["timezone"]
-    dialect = s.get_bind().dialect.name
+    dialect = dialect_name(s)
     where = _in_range(shop, start, end)
     return {
         "first_response": _percentiles(s, where, _minutes(dialect, Ticket.first_responded_at, Ticket.created_at),

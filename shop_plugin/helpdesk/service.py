@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, exists, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import dialect_insert
+from shop_plugin.db import dialect_insert, dialect_name
 from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.helpdesk.sla import due_times
 from shop_plugin.orders.models import Order
@@ -194,7 +194,7 @@ def get_all(s: Session, *, shop: Shop, order_id: int | None = None, status: str 
     stmt = _filtered(shop, f)
     alternatives = _search(shop, f.q) if f.q else []
     if len(alternatives) > 1:
-        if s.get_bind().dialect.name == "postgresql":
+        if dialect_name(s) == "postgresql":
             # The best plan depends on the text (a common word walks the newest tickets, a rare one
             # reads the trigram indexes), so never a generic plan: psycopg prepares a statement run
             # 5 times on a connection, and PostgreSQL would then plan it once for any text.

@@ -13,32 +13,34 @@ FORGED = "forged"
 SIGNATURE_HEADERS = ("x-shopify-hmac-sha256", "shopify-hmac-sha256")
 
 
-def shopify_req(request: Request, body: str | None = None) -> dict:
-    """The raw method, headers, full URL and body, as the verifiers require."""
+def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str, ...] | None = None) -> dict:
+    """The raw method, headers, full URL and body, as the verifiers require. `headers`: only these
+    (for verifiers that read a few; shopifyapp redacts all it is given on every call), else all."""
+    if headers is None:
+        given = {k: v if v.isascii() or k.lower() not in SIGNATURE_HEADERS else FORGED
+                 for k, v in request.headers.items()}
+    else:
+        given = {k: request.headers[k] for k in headers if k in request.headers}
     return {
         "method": request.method,
-        "headers": {k: v if v.isascii() or k.lower() not in SIGNATURE_HEADERS else FORGED
-                    for k, v in request.headers.items()},
+        "headers": given,
         "url": _url(request),
         "body": request.get_data(as_text=True) if body is None else body,
     }
 
 
 def proxy_req(request: Request) -> dict:
-    """For app proxy requests: their verifier reads only the URL (the signed query string), so no
-    headers or body are copied (the library redacts whatever it is given, on every request)."""
-    return {"method": request.method, "headers": {}, "url": _url(request), "body": ""}
+    """App proxy requests: the verifier reads only the URL (the signed query string)."""
+    return shopify_req(request, body="", headers=())
 
 
 EXTENSION_HEADERS = ("Authorization", "Origin")
 
 
 def extension_req(request: Request) -> dict:
-    """For checkout and customer account extension requests (GET and their CORS preflight): the
-    verifier reads the method, the session token, the Origin and the URL; the body is never read."""
-    headers = request.headers
-    return {"method": request.method, "headers": {k: headers[k] for k in EXTENSION_HEADERS if k in headers},
-            "url": _url(request), "body": ""}
+    """Checkout and customer account extension requests (GET and their CORS preflight): the verifier
+    reads the method, the session token, the Origin and the URL, never the body."""
+    return shopify_req(request, body="", headers=EXTENSION_HEADERS)
 
 
 def _url(request: Request) -> str:
