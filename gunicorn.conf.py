@@ -15,7 +15,13 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # off unless set: it costs thr
 
 def worker_exit(server, worker):
     """A worker stopping (deploy, max_requests, SIGTERM) sends the RQ jobs its flusher still holds
-    for webhooks it has just stored and acknowledged; otherwise they would wait for the sweeper."""
-    queue = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("jobs")
+    for webhooks it has just stored and acknowledged (otherwise they would wait for the sweeper),
+    and closes the database connection the webhook receiver holds."""
+    app = getattr(worker, "wsgi", None)
+    queue = getattr(app, "extensions", {}).get("jobs")
     if hasattr(queue, "close"):
         queue.close()
+    if app is not None and hasattr(app, "extensions"):
+        from webhooks.receiver import close_writer
+
+        close_writer(app)

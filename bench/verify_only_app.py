@@ -14,7 +14,7 @@ from flask import Flask, jsonify, request
 from shopify_app import ShopifyApp
 
 from bench.bare_read_app import BODY
-from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_req, shopify_response
+from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_response, webhook_req
 
 app = Flask(__name__)
 verifier = ShopifyApp(client_id=os.environ["SHOPIFY_API_KEY"], client_secret=os.environ["SHOPIFY_API_SECRET"],
@@ -24,7 +24,7 @@ verifier = ShopifyApp(client_id=os.environ["SHOPIFY_API_KEY"], client_secret=os.
 @app.post("/webhooks")
 def webhook():
     raw = request.get_data(cache=True)
-    result = verifier.verify_webhook_req(shopify_req(request, raw.decode("utf-8", "replace")))
+    result = verifier.verify_webhook_req(webhook_req(request, raw.decode("utf-8", "replace")))
     return ("", 200) if result.ok else shopify_response(result)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from shop_plugin import create_app
 from tests.support import API_KEY, SECRET, TOKEN_KEY, FakeShopify
+from webhooks.receiver import close_writer
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -116,6 +117,7 @@ def make_app(database_url, fake_shopify):
 
     yield factory
     for app in apps:
+        close_writer(app)
         app.extensions["database"].engine.dispose()
 
 

@@ -17,8 +17,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import Engine
-
 MAX_BATCH = 64
 Key = tuple[str, str]  # (shop domain, webhook id): the receiver's unique key
 
@@ -33,9 +31,10 @@ class _Waiting:
 
 
 class GroupCommit:
-    def __init__(self, engine: Engine, statement: Callable[[], object]) -> None:
-        """`statement()`: INSERT … ON CONFLICT (shop, webhook id) DO NOTHING RETURNING id, shop, webhook id."""
-        self.engine, self.statement = engine, statement
+    def __init__(self, insert: Callable[[list[dict]], list[tuple]]) -> None:
+        """`insert(rows)`: commits INSERT … ON CONFLICT (shop, webhook id) DO NOTHING for the rows in one
+        transaction and gives back the (id, shop, webhook id) of those it inserted."""
+        self.insert = insert
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._writing = False
@@ -92,9 +91,7 @@ class GroupCommit:
             waiting.event_id = ids.get(key)
 
     def _insert(self, rows: list[dict]) -> dict[Key, int]:
-        with self.engine.begin() as conn:
-            result = conn.execute(self.statement(), rows)
-            return {(r.shop_domain, r.webhook_id): r.id for r in result}
+        return {(shop, webhook_id): event_id for event_id, shop, webhook_id in self.insert(rows)}
 
 
 def _key(row: dict) -> Key:

@@ -5,8 +5,9 @@ import logging
 from datetime import timedelta
 from functools import cache
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop_plugin import jobs
@@ -14,8 +15,9 @@ from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
 from shop_plugin.extensions import database
-from shop_plugin.shopify.adapters import shopify_req, shopify_response
+from shop_plugin.shopify.adapters import shopify_response, webhook_req
 from shop_plugin.shopify.client import shop_domain, shopify
+from webhooks.driver_insert import DriverInsert
 from webhooks.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -25,46 +27,55 @@ REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
 # (400), not a temporary failure (503) that Shopify would retry for hours.
 STORED = {"X-Shopify-Topic": "topic", "X-Shopify-Shop-Domain": "shop_domain", "X-Shopify-Webhook-Id": "webhook_id",
           "X-Shopify-Event-Id": "event_id", "X-Shopify-API-Version": "api_version"}
+_LIMITS = {header: WebhookEvent.__table__.c[column].type.length for header, column in STORED.items()}
+COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "triggered_at", "headers", "body",
+           "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
 
 
 @bp.post("/webhooks")
 def receive():
     raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH, before anything else
-    result = shopify().verify_webhook_req(shopify_req(request, raw.decode("utf-8", "replace")))
+    result = shopify().verify_webhook_req(webhook_req(request, raw.decode("utf-8", "replace")))
     if not result.ok:
         return shopify_response(result)
-    missing = [h for h in REQUIRED if not request.headers.get(h)]
+    headers = shopify_headers(request.environ)
+    missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
         return jsonify(error=f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
-    too_long = _too_long(domain)
+    too_long = _too_long(headers, domain)
     if too_long:
         return jsonify(error=f"header(s) too long: {', '.join(too_long)}"), 400
-    event_id = _store(domain, raw)
+    event_id = _store(headers, domain, raw)
     if event_id is not None:
         _enqueue(event_id)
     return "", 200
 
 
-def _too_long(domain: str) -> list[str]:
-    values = {**{h: request.headers.get(h, "") for h in STORED}, "X-Shopify-Shop-Domain": domain}
-    columns = WebhookEvent.__table__.c
-    return [h for h, column in STORED.items() if len(values[h]) > columns[column].type.length]
+def shopify_headers(environ: dict) -> dict[str, str]:
+    """The X-Shopify-* headers, named as werkzeug names them ("X-Shopify-Webhook-Id"), in one pass over
+    the WSGI environ (werkzeug's header view rescans the environ on every lookup)."""
+    return {key[5:].replace("_", "-").title(): value for key, value in environ.items()
+            if key.startswith("HTTP_X_SHOPIFY_")}
 
 
-def _store(domain: str, raw: bytes) -> int | None:
+def _too_long(headers: dict[str, str], domain: str) -> list[str]:
+    values = {**headers, "X-Shopify-Shop-Domain": domain}
+    return [h for h, length in _LIMITS.items() if len(values.get(h.title(), "")) > length]
+
+
+def _store(headers: dict[str, str], domain: str, raw: bytes) -> int | None:
     """Commit the delivery (with others arriving at the same time: webhooks/group_commit.py); None when
     this webhook id was already stored (a retry)."""
-    h = request.headers
     now = utcnow()
     row = {
         "shop_domain": domain,
-        "webhook_id": h["X-Shopify-Webhook-Id"],
-        "event_id": h.get("X-Shopify-Event-Id"),
-        "topic": h["X-Shopify-Topic"],
-        "api_version": h.get("X-Shopify-API-Version"),
-        "triggered_at": parse_time(h.get("X-Shopify-Triggered-At")),
-        "headers": {k: v for k, v in h.items() if k.lower().startswith("x-shopify-")},
+        "webhook_id": headers["X-Shopify-Webhook-Id"],
+        "event_id": headers.get("X-Shopify-Event-Id"),
+        "topic": headers["X-Shopify-Topic"],
+        "api_version": headers.get("X-Shopify-Api-Version"),
+        "triggered_at": parse_time(headers.get("X-Shopify-Triggered-At")),
+        "headers": headers,
         "body": raw,
         "source": "webhook",
         "status": RECEIVED,
@@ -79,10 +90,19 @@ def _writer() -> GroupCommit:
     """The app's group committer (one per process and app): concurrent deliveries share a commit."""
     writer = current_app.extensions.get("webhook_writer")
     if writer is None:
-        engine = database().engine
-        writer = current_app.extensions.setdefault(
-            "webhook_writer", GroupCommit(engine, lambda: _insert_statement(engine.dialect.name)))
+        writer = current_app.extensions.setdefault("webhook_writer", GroupCommit(row_insert(database().engine)))
     return writer
+
+
+def row_insert(engine: Engine) -> DriverInsert:
+    return DriverInsert(engine, _insert_statement(engine.dialect.name), COLUMNS)
+
+
+def close_writer(app: Flask) -> None:
+    """Give back the connection the group committer holds (worker exit, tests)."""
+    writer = app.extensions.get("webhook_writer")
+    if writer is not None:
+        writer.insert.close()
 
 
 @cache

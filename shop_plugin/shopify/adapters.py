@@ -13,20 +13,31 @@ FORGED = "forged"
 SIGNATURE_HEADERS = ("x-shopify-hmac-sha256", "shopify-hmac-sha256")
 
 
-def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str, ...] | None = None) -> dict:
+def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str, ...] | None = None,
+                url: str | None = None) -> dict:
     """The raw method, headers, full URL and body, as the verifiers require. `headers`: only these
     (for verifiers that read a few; shopifyapp redacts all it is given on every call), else all."""
     if headers is None:
-        given = {k: v if v.isascii() or k.lower() not in SIGNATURE_HEADERS else FORGED
-                 for k, v in request.headers.items()}
+        given = {k: _signature_text(k, v) for k, v in request.headers.items()}
     else:
-        given = {k: request.headers[k] for k in headers if k in request.headers}
+        given = {k: _signature_text(k, request.headers[k]) for k in headers if k in request.headers}
     return {
         "method": request.method,
         "headers": given,
-        "url": _url(request),
+        "url": _url(request) if url is None else url,
         "body": request.get_data(as_text=True) if body is None else body,
     }
+
+
+# What verify_webhook_req reads: the signature and the shop domain, under either naming Shopify uses
+# (webhook subscriptions send X-Shopify-*, event deliveries the unprefixed names).
+WEBHOOK_HEADERS = ("X-Shopify-Hmac-Sha256", "Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "Shopify-Shop-Domain")
+
+
+def webhook_req(request: Request, body: str) -> dict:
+    """Webhook deliveries: the verifier reads the method, the signature and shop headers and the body.
+    Its log names the path; the signed part of a delivery is its body."""
+    return shopify_req(request, body, headers=WEBHOOK_HEADERS, url=request.path)
 
 
 def proxy_req(request: Request) -> dict:
@@ -41,6 +52,10 @@ def extension_req(request: Request) -> dict:
     """Checkout and customer account extension requests (GET and their CORS preflight): the verifier
     reads the method, the session token, the Origin and the URL, never the body."""
     return shopify_req(request, body="", headers=EXTENSION_HEADERS)
+
+
+def _signature_text(name: str, value: str) -> str:
+    return value if value.isascii() or name.lower() not in SIGNATURE_HEADERS else FORGED
 
 
 def _url(request: Request) -> str:

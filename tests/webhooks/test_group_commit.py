@@ -6,14 +6,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from shop_plugin.db import utcnow
 from shop_plugin.events.models import RECEIVED, WebhookEvent
-from shop_plugin.extensions import database, session
+from shop_plugin.extensions import session
 from webhooks.group_commit import GroupCommit
-from webhooks.receiver import _insert_statement
 
 
 def row(webhook_id: str, **changes) -> dict:
@@ -24,24 +23,23 @@ def row(webhook_id: str, **changes) -> dict:
             "next_attempt_at": now + timedelta(minutes=1), **changes}
 
 
-def writer_held_until(app, queued: int) -> tuple[GroupCommit, list[int]]:
+def writer_held_until(insert, queued: int) -> tuple[GroupCommit, list[int]]:
     """A writer whose first batch waits until `queued` more rows are waiting behind it, so the test
-    knows how the rows are batched: the first alone, then all the others together."""
-    with app.app_context():
-        engine = database().engine
-    statement = _insert_statement(engine.dialect.name)
+    knows how the rows are batched: the first alone, then all the others together. The list holds
+    each committed batch's size."""
     batches: list[int] = []
     writer: GroupCommit
 
-    def held() -> object:
+    def held(rows: list[dict]) -> list[tuple]:
         if not batches:
             deadline = time.monotonic() + 10
             while len(writer._queue) < queued and time.monotonic() < deadline:
                 time.sleep(0.005)
-        return statement
+        returned = insert(rows)
+        batches.append(len(rows))
+        return returned
 
-    writer = GroupCommit(engine, held)
-    event.listen(engine, "commit", lambda conn: batches.append(1))
+    writer = GroupCommit(held)
     return writer, batches
 
 
@@ -67,15 +65,15 @@ def stored(app) -> dict[str, int]:
         return dict(session().execute(select(WebhookEvent.webhook_id, WebhookEvent.id)).all())
 
 
-def test_rows_waiting_while_a_commit_runs_are_committed_together(app):
-    writer, commits = writer_held_until(app, queued=9)
+def test_rows_waiting_while_a_commit_runs_are_committed_together(app, insert):
+    writer, batches = writer_held_until(insert, queued=9)
     ids = run_threads([lambda n=n: writer.store(row(f"w-{n}")) for n in range(10)])
-    assert len(commits) == 2, "the first row alone, then the nine that queued behind it in one commit"
+    assert batches == [1, 9], "the first row alone, then the nine that queued behind it in one commit"
     assert sorted(ids) == sorted(stored(app).values()) and len(set(ids)) == 10
 
 
-def test_a_retry_racing_its_original_in_one_batch_is_stored_once(app):
-    writer, _ = writer_held_until(app, queued=3)
+def test_a_retry_racing_its_original_in_one_batch_is_stored_once(app, insert):
+    writer, _ = writer_held_until(insert, queued=3)
     ids = run_threads([lambda: writer.store(row("first")), lambda: writer.store(row("dup")),
                        lambda: writer.store(row("dup")), lambda: writer.store(row("other"))])
     assert ids[0] is not None and ids[3] is not None
@@ -83,8 +81,8 @@ def test_a_retry_racing_its_original_in_one_batch_is_stored_once(app):
     assert set(stored(app)) == {"first", "dup", "other"}
 
 
-def test_a_row_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(app):
-    writer, _ = writer_held_until(app, queued=3)
+def test_a_row_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(app, insert):
+    writer, _ = writer_held_until(insert, queued=3)
     results = run_threads([lambda: writer.store(row("first")), lambda: writer.store(row("good-1")),
                            lambda: writer.store(row("bad", topic=None)), lambda: writer.store(row("good-2"))])
     assert isinstance(results[2], IntegrityError)
@@ -93,10 +91,8 @@ def test_a_row_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_sto
 
 
 @pytest.mark.parametrize("threads", [16])
-def test_many_concurrent_deliveries_are_each_stored_exactly_once(app, threads):
-    with app.app_context():
-        engine = database().engine
-    writer = GroupCommit(engine, lambda: _insert_statement(engine.dialect.name))
+def test_many_concurrent_deliveries_are_each_stored_exactly_once(app, insert, threads):
+    writer = GroupCommit(insert)
     per_thread = 25
     results = run_threads([lambda t=t: [writer.store(row(f"t{t}-{n % 20}")) for n in range(per_thread)]
                            for t in range(threads)])
