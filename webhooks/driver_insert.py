@@ -9,9 +9,10 @@ exactly as a Core insert would store it; only the execution skips the Core layer
 "working with the DBAPI connection directly": `Engine.raw_connection`). Errors are raised as
 SQLAlchemy's exception classes, as Core would raise them.
 
-One pooled connection is held between calls (the group committer runs one batch at a time). It is
-dropped after any error, and given back to the pool every `HOLD_SECONDS` and checked out again, so
-the pool's own upkeep (`pool_recycle`) reaches it as it reaches every other connection.
+One pooled connection is held between calls (the group committer runs one batch at a time), in
+autocommit, so a lone delivery costs one statement and one round trip. It is dropped after any
+error, and given back to the pool every `HOLD_SECONDS` (out of autocommit, as it was lent) and
+checked out again, so the pool's own upkeep (`pool_recycle`) reaches it as it reaches every other.
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ class DriverInsert:
         self._opened_at = 0.0
 
     def __call__(self, rows: list[dict]) -> list[tuple]:
-        """Insert the rows in one transaction and commit; the rows RETURNING gave, in order."""
+        """Insert the rows and commit them together; the rows RETURNING gave, in order. The connection is
+        in autocommit: one row is one statement, committed by the database as it runs (one round trip,
+        no BEGIN or COMMIT); several are wrapped in BEGIN … COMMIT, so they share one commit."""
         params = [self._parameters(row) for row in rows]
         with self._lock:
             try:
@@ -51,12 +54,15 @@ class DriverInsert:
                 cursor = connection.cursor()
                 try:
                     returned = []
+                    if len(params) > 1:
+                        cursor.execute("BEGIN")
                     for one in params:
                         cursor.execute(self.sql, one)
                         returned.extend(cursor.fetchall())
+                    if len(params) > 1:
+                        cursor.execute("COMMIT")
                 finally:
                     cursor.close()  # an open statement would keep SQLite's write lock past the rollback
-                connection.commit()
                 return returned
             except BaseException as exc:
                 self._discard()
@@ -66,11 +72,10 @@ class DriverInsert:
                 raise
 
     def close(self) -> None:
-        """Give the held connection back (app shutdown, tests)."""
+        """Give the held connection back to the pool (app shutdown, tests, every HOLD_SECONDS), as the pool
+        lent it: out of autocommit."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self._give_back()
 
     def _parameters(self, row: dict) -> Sequence | dict:
         if self._positions is not None:
@@ -79,12 +84,18 @@ class DriverInsert:
 
     def _connect(self) -> Any:
         if self._connection is not None and time.monotonic() - self._opened_at > HOLD_SECONDS:
-            self._connection.close()
-            self._connection = None
+            self._give_back()
         if self._connection is None:
-            self._connection = self.engine.raw_connection()
-            self._opened_at = time.monotonic()
+            connection = self.engine.raw_connection()
+            self.engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+            self._connection, self._opened_at = connection, time.monotonic()
         return self._connection
+
+    def _give_back(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self.engine.dialect.reset_isolation_level(connection.dbapi_connection)
+            connection.close()
 
     def _discard(self) -> None:
         """After an error the connection's state is unknown (aborted transaction, broken socket): roll back
@@ -93,7 +104,7 @@ class DriverInsert:
         if connection is None:
             return
         try:
-            connection.rollback()
+            connection.rollback()  # ends a BEGIN … COMMIT that failed half way
         except self._dbapi_error:
             pass  # broken: closing it is all that is left
         connection.invalidate()

@@ -99,3 +99,16 @@ def test_a_connection_the_database_dropped_is_replaced_without_failing_a_deliver
     assert writer.insert._connection.dbapi_connection.info.backend_pid != pid
     with app.app_context():
         assert sorted(session().scalars(select(WebhookEvent.webhook_id))) == ["a", "b"]
+
+
+def test_the_connection_goes_back_to_the_pool_out_of_autocommit(app, insert):
+    """The insert runs its connection in autocommit; whoever gets it from the pool next must not."""
+    insert([row("first")])
+    lent = insert._connection.dbapi_connection
+    insert.close()
+    with app.app_context(), database().engine.connect() as conn:
+        assert conn.connection.dbapi_connection is lent, "the pool hands out the same connection"
+        conn.execute(sa.insert(WebhookEvent), [row("rolled-back")])
+        conn.rollback()
+    with app.app_context():
+        assert session().scalars(select(WebhookEvent.webhook_id)).all() == ["first"]
