@@ -27,7 +27,9 @@ REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
 # (400), not a temporary failure (503) that Shopify would retry for hours.
 STORED = {"X-Shopify-Topic": "topic", "X-Shopify-Shop-Domain": "shop_domain", "X-Shopify-Webhook-Id": "webhook_id",
           "X-Shopify-Event-Id": "event_id", "X-Shopify-API-Version": "api_version"}
-_LIMITS = {header: WebhookEvent.__table__.c[column].type.length for header, column in STORED.items()}
+# (header, its name as shopify_headers gives it, its column's length)
+_LIMITS = tuple((header, header.title(), WebhookEvent.__table__.c[column].type.length)
+                for header, column in STORED.items())
 COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "triggered_at", "headers", "body",
            "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
 
@@ -61,7 +63,7 @@ def shopify_headers(environ: dict) -> dict[str, str]:
 
 def _too_long(headers: dict[str, str], domain: str) -> list[str]:
     values = {**headers, "X-Shopify-Shop-Domain": domain}
-    return [h for h, length in _LIMITS.items() if len(values.get(h.title(), "")) > length]
+    return [header for header, key, length in _LIMITS if len(values.get(key, "")) > length]
 
 
 def _store(headers: dict[str, str], domain: str, raw: bytes) -> int | None:

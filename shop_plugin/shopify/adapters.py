@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from urllib.parse import urlencode
 
 from flask import Request, Response
@@ -16,17 +17,25 @@ SIGNATURE_HEADERS = ("x-shopify-hmac-sha256", "shopify-hmac-sha256")
 def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str, ...] | None = None,
                 url: str | None = None) -> dict:
     """The raw method, headers, full URL and body, as the verifiers require. `headers`: only these
-    (for verifiers that read a few; shopifyapp redacts all it is given on every call), else all."""
+    (for verifiers that read a few; shopifyapp redacts all it is given on every call), else all.
+    `url`: what to hand over instead of the full URL, for verifiers that do not read it."""
     if headers is None:
         given = {k: _signature_text(k, v) for k, v in request.headers.items()}
-    else:
-        given = {k: _signature_text(k, request.headers[k]) for k in headers if k in request.headers}
+    else:  # straight from the environ: werkzeug's header view rescans the environ on every lookup
+        environ = request.environ
+        given = {name: _signature_text(name, environ[key]) for name, key in _environ_keys(headers) if key in environ}
     return {
         "method": request.method,
         "headers": given,
         "url": _url(request) if url is None else url,
         "body": request.get_data(as_text=True) if body is None else body,
     }
+
+
+@cache
+def _environ_keys(headers: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Header name → its WSGI environ key (HTTP_…; none of the subsets holds Content-Type or -Length)."""
+    return tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in headers)
 
 
 # What verify_webhook_req reads: the signature and the shop domain, under either naming Shopify uses
