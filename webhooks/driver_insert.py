@@ -9,10 +9,12 @@ exactly as a Core insert would store it; only the execution skips the Core layer
 "working with the DBAPI connection directly": `Engine.raw_connection`). Errors are raised as
 SQLAlchemy's exception classes, as Core would raise them.
 
-One pooled connection is held between calls (the group committer runs one batch at a time), in
-autocommit, so a lone delivery costs one statement and one round trip. It is dropped after any
-error, and given back to the pool every `HOLD_SECONDS` (out of autocommit, as it was lent) and
-checked out again, so the pool's own upkeep (`pool_recycle`) reaches it as it reaches every other.
+A batch of rows is one statement, `INSERT … VALUES (…), (…) …` (compiled once per row count), on
+one pooled connection held between calls (the group committer runs one batch at a time), in
+autocommit: the statement is its own transaction, so a batch costs one round trip and one commit.
+The connection is dropped after any error, and given back to the pool every `HOLD_SECONDS` (out of
+autocommit, as it was lent) and checked out again, so the pool's own upkeep (`pool_recycle`)
+reaches it as it reaches every other.
 """
 from __future__ import annotations
 
@@ -32,43 +34,34 @@ class DriverInsert:
     def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
         """`statement`: an INSERT … RETURNING of one table; `columns`: the keys every row will have."""
         dialect = engine.dialect
-        compiled = statement.values({name: bindparam(name) for name in columns}).compile(dialect=dialect)
+        self.engine, self.statement, self.columns = engine, statement, tuple(columns)
         table_columns = statement.table.c
-        self.engine, self.sql = engine, compiled.string
-        self._positions = compiled.positiontup  # None for named parameter styles (psycopg's pyformat)
-        self._convert = [(name, table_columns[name].type.dialect_impl(dialect).bind_processor(dialect))
-                         for name in (self._positions or columns)]
+        self._convert = {name: table_columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+                         for name in self.columns}
+        self._compiled: dict[int, tuple[str, list[tuple[int, str]] | None]] = {}
         self._dbapi_error = dialect.loaded_dbapi.Error
         self._lock = threading.Lock()
         self._connection: Any = None
         self._opened_at = 0.0
 
     def __call__(self, rows: list[dict]) -> list[tuple]:
-        """Insert the rows and commit them together; the rows RETURNING gave, in order. The connection is
-        in autocommit: one row is one statement, committed by the database as it runs (one round trip,
-        no BEGIN or COMMIT); several are wrapped in BEGIN … COMMIT, so they share one commit."""
-        params = [self._parameters(row) for row in rows]
+        """Insert the rows with one statement (one VALUES tuple per row) and commit; the rows RETURNING
+        gave. The connection is in autocommit, so the statement is its own transaction: all its rows
+        or none, one commit for all, one round trip, no BEGIN or COMMIT."""
+        sql, params = self._bound(rows)
         with self._lock:
             try:
-                connection = self._connect()
-                cursor = connection.cursor()
+                cursor = self._connect().cursor()
                 try:
-                    returned = []
-                    if len(params) > 1:
-                        cursor.execute("BEGIN")
-                    for one in params:
-                        cursor.execute(self.sql, one)
-                        returned.extend(cursor.fetchall())
-                    if len(params) > 1:
-                        cursor.execute("COMMIT")
+                    cursor.execute(sql, params)
+                    return cursor.fetchall()
                 finally:
                     cursor.close()  # an open statement would keep SQLite's write lock past the rollback
-                return returned
             except BaseException as exc:
                 self._discard()
                 if isinstance(exc, self._dbapi_error):
-                    raise DBAPIError.instance(self.sql, params, exc, self._dbapi_error, dialect=self.engine.dialect,
-                                              ismulti=len(params) > 1) from exc
+                    raise DBAPIError.instance(sql, params, exc, self._dbapi_error, dialect=self.engine.dialect,
+                                              ismulti=False) from exc
                 raise
 
     def close(self) -> None:
@@ -77,10 +70,24 @@ class DriverInsert:
         with self._lock:
             self._give_back()
 
-    def _parameters(self, row: dict) -> Sequence | dict:
-        if self._positions is not None:
-            return [convert(row[name]) if convert else row[name] for name, convert in self._convert]
-        return {name: convert(row[name]) if convert else row[name] for name, convert in self._convert}
+    def _bound(self, rows: list[dict]) -> tuple[str, Sequence | dict]:
+        """The statement for this many rows (compiled once per count) and its parameters, each value
+        converted by its column's type."""
+        sql, positions = self._compiled.get(len(rows)) or self._compile(len(rows))
+        convert = self._convert
+        if positions is not None:
+            return sql, [_converted(convert[name], rows[i][name]) for i, name in positions]
+        return sql, {f"{name}__{i}": _converted(convert[name], row[name])
+                     for i, row in enumerate(rows) for name in self.columns}
+
+    def _compile(self, count: int) -> tuple[str, list[tuple[int, str]] | None]:
+        """INSERT … VALUES (…), (…) … with parameters named `<column>__<row>`; for positional parameter
+        styles (SQLite's qmark), which (row, column) each position takes."""
+        names = {f"{name}__{i}": (i, name) for i in range(count) for name in self.columns}
+        values = [{name: bindparam(f"{name}__{i}") for name in self.columns} for i in range(count)]
+        compiled = self.statement.values(values).compile(dialect=self.engine.dialect)
+        positions = [names[key] for key in compiled.positiontup] if compiled.positiontup is not None else None
+        return self._compiled.setdefault(count, (compiled.string, positions))
 
     def _connect(self) -> Any:
         if self._connection is not None and time.monotonic() - self._opened_at > HOLD_SECONDS:
@@ -104,7 +111,11 @@ class DriverInsert:
         if connection is None:
             return
         try:
-            connection.rollback()  # ends a BEGIN … COMMIT that failed half way
+            connection.rollback()  # nothing to end in autocommit, unless the driver thinks otherwise
         except self._dbapi_error:
             pass  # broken: closing it is all that is left
         connection.invalidate()
+
+
+def _converted(convert, value):
+    return convert(value) if convert is not None else value

@@ -112,3 +112,14 @@ def test_the_connection_goes_back_to_the_pool_out_of_autocommit(app, insert):
         conn.rollback()
     with app.app_context():
         assert session().scalars(select(WebhookEvent.webhook_id)).all() == ["first"]
+
+
+def test_a_batch_is_one_statement_and_each_new_row_comes_back_once(app, insert):
+    insert([row("seen-before")])
+    batch = [row(f"batch-{n}") for n in range(63)] + [row("seen-before")]
+    returned = insert(batch)
+    assert sorted(webhook_id for _, _, webhook_id in returned) == sorted(f"batch-{n}" for n in range(63))
+    assert set(insert._compiled) == {1, 64}, "one statement per row count, compiled once"
+    assert len(insert([row("twice"), row("twice")])) == 1, "the same key twice in one statement: one row"
+    with app.app_context():
+        assert session().scalar(select(sa.func.count()).select_from(WebhookEvent)) == 65
