@@ -1,0 +1,90 @@
+"""Server CPU per webhook, user and system, and context switches per webhook: bare against the app.
+
+    .venv/bin/python bench/cpu_per_request.py [--databases sqlite,postgresql] [--rounds 3] [--seconds 10]
+
+Supporting evidence for BENCHMARKS.md (W1), not a benchmark of its own. Each round runs the bare
+endpoint and then the app under gunicorn.conf.py, each at maximum throughput (the same closed loop
+as ingest.py: 16 connections, 2 client processes), and reads the gunicorn workers' own counters from
+/proc: user and system CPU, voluntary and involuntary context switches of all their threads. Rounds
+alternate bare and app, so the machine's drift over minutes touches both; compare within a round.
+The ratio of rates is what ingest.py reports; the per-request CPU says where it comes from. Same
+production environment, fresh database and Redis db 14 as ingest.py.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import servers
+from measure import Plan, Target, max_throughput
+from memory import descendants
+
+TICK = os.sysconf("SC_CLK_TCK")
+TARGETS = (("bare", "bench.bare_app:app"), ("app", "app:app"))
+
+
+def counters(pids: list[int]) -> dict[str, int]:
+    """CPU ticks (user, system) of the processes, context switches of all their threads."""
+    out = {"user": 0, "system": 0, "voluntary": 0, "involuntary": 0}
+    for pid in pids:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        out["user"] += int(fields[11])
+        out["system"] += int(fields[12])
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches"):
+                    out["voluntary"] += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches"):
+                    out["involuntary"] += int(line.split()[1])
+    return out
+
+
+def measure(module: str, env: dict, workdir: Path, plan: Plan, first_order_id: int) -> dict:
+    with servers.gunicorn(module, env, workdir / "gunicorn.log") as proc:
+        workers = [pid for pid in descendants(proc.pid) if pid != proc.pid]
+        before = counters(workers)
+        result = max_throughput(plan, Target(int(env["PORT"]), env["SHOPIFY_API_SECRET"], proc.pid), "cpu",
+                                first_order_id)
+        after = counters(workers)
+    served = sum(result["statuses"].values())  # warm-up included, as the counters are
+    per = {k: (after[k] - before[k]) / served for k in before}
+    return {"req_per_s": round(result["req_per_s"]), "user_ms": round(per["user"] * 1000 / TICK, 3),
+            "system_ms": round(per["system"] * 1000 / TICK, 3), "voluntary": round(per["voluntary"], 2),
+            "involuntary": round(per["involuntary"], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    plan = Plan(seconds=args.seconds, warmup=2.0)
+    print("| database | round | bare req/s | app req/s | app ÷ bare | CPU per request, user + system ms: bare / app "
+          "| context switches per request, voluntary + involuntary: bare / app |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    order_id = 10**12
+    for kind in args.databases.split(","):
+        with tempfile.TemporaryDirectory(prefix="shippromise-cpu-") as tmp, \
+                servers.database(kind.strip(), Path(tmp)) as url, servers.redis_db14():
+            env = servers.app_env(url, servers.free_port())
+            servers.migrate(env)
+            for round_ in range(1, args.rounds + 1):
+                seen = {}
+                for name, module in TARGETS:
+                    order_id += 10**7
+                    seen[name] = measure(module, env, Path(tmp), plan, order_id)
+                bare, app = seen["bare"], seen["app"]
+                print(f"| {kind} | {round_} | {bare['req_per_s']} | {app['req_per_s']} | "
+                      f"{app['req_per_s'] / bare['req_per_s']:.2f} | "
+                      f"{bare['user_ms']} + {bare['system_ms']} / {app['user_ms']} + {app['system_ms']} | "
+                      f"{bare['voluntary']} + {bare['involuntary']} / {app['voluntary']} + {app['involuntary']} |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
