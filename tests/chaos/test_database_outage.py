@@ -53,11 +53,12 @@ def test_no_delivery_is_acknowledged_while_the_database_is_cut_off(apps, proxy):
 
 
 def test_a_commit_whose_answer_is_lost_is_confirmed_by_writing_the_row_again(apps, proxy):
-    """The receiver's group commit retries a failed batch row by row: the row is already there
-    (the commit reached PostgreSQL before the line went down), so the delivery is durable and
+    """The receiver's insert runs in autocommit, so the INSERT is its own commit. The line goes down
+    after PostgreSQL ran it and before its answer came back. The group commit retries the failed
+    batch row by row on a new connection: the row is already there, so the delivery is durable and
     answered 200; nothing is enqueued for it, and the sweep picks it up."""
     app, observer = apps
-    proxy.drop_after(b"COMMIT")
+    proxy.drop_after(b"INSERT INTO webhook_events")
     answer = deliver(app, 3, "ambiguous")
     assert proxy.dropped.is_set() and answer.status_code == 200
     [stored] = state.events(observer)

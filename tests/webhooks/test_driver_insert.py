@@ -123,3 +123,4 @@ def test_a_batch_is_one_statement_and_each_new_row_comes_back_once(app, insert):
     assert len(insert([row("twice"), row("twice")])) == 1, "the same key twice in one statement: one row"
     with app.app_context():
         assert session().scalar(select(sa.func.count()).select_from(WebhookEvent)) == 65
+
