@@ -18,10 +18,11 @@ def worker_exit(server, worker):
     for webhooks it has just stored and acknowledged (otherwise they would wait for the sweeper),
     and closes the database connection the webhook receiver holds."""
     app = getattr(worker, "wsgi", None)
-    queue = getattr(app, "extensions", {}).get("jobs")
+    if not hasattr(app, "extensions"):  # the worker never loaded the app
+        return
+    from webhooks.receiver import close_writer
+
+    queue = app.extensions.get("jobs")
     if hasattr(queue, "close"):
         queue.close()
-    if app is not None and hasattr(app, "extensions"):
-        from webhooks.receiver import close_writer
-
-        close_writer(app)
+    close_writer(app)

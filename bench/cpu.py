@@ -21,7 +21,7 @@ def machine_jiffies() -> tuple[int, int, int]:
     return sum(fields) - idle, fields[7], sum(fields)
 
 
-def _stat(pid: str) -> list[str] | None:
+def stat_fields(pid: str) -> list[str] | None:
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -33,10 +33,10 @@ def server_ticks(master: int) -> int:
     """CPU ticks of a gunicorn master, its reaped workers (cutime/cstime) and its live workers."""
     if not master:
         return 0
-    own = _stat(str(master))
+    own = stat_fields(str(master))
     total = sum(int(x) for x in own[11:15]) if own else 0
     for pid in os.listdir("/proc"):
-        if pid.isdigit() and (fields := _stat(pid)) and fields[1] == str(master):
+        if pid.isdigit() and (fields := stat_fields(pid)) and fields[1] == str(master):
             total += int(fields[11]) + int(fields[12])
     return total
 

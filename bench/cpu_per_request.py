@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import servers
+from cpu import stat_fields
 from measure import Plan, Target, max_throughput
 from memory import descendants
 
@@ -30,8 +31,7 @@ def counters(pids: list[int]) -> dict[str, int]:
     """CPU ticks (user, system) of the processes, context switches of all their threads."""
     out = {"user": 0, "system": 0, "voluntary": 0, "involuntary": 0}
     for pid in pids:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat_fields(str(pid)) or ["0"] * 13
         out["user"] += int(fields[11])
         out["system"] += int(fields[12])
         for task in Path(f"/proc/{pid}/task").iterdir():

@@ -99,7 +99,7 @@ def enqueue(queue_name: str, path: str, args_list: list[tuple]) -> float:
 def proc_ticks(pids: list[int]) -> int:
     total = 0
     for pid in pids:
-        fields = cpu._stat(str(pid))
+        fields = cpu.stat_fields(str(pid))
         if fields:
             total += int(fields[11]) + int(fields[12])
     return total

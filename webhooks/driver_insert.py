@@ -105,16 +105,12 @@ class DriverInsert:
             connection.close()
 
     def _discard(self) -> None:
-        """After an error the connection's state is unknown (aborted transaction, broken socket): roll back
-        what can be, and drop it from the pool for good rather than hand it to anyone again."""
+        """After an error the connection's state is unknown (broken socket, driver state): close it and
+        drop it from the pool for good rather than hand it to anyone again. In autocommit there is no
+        transaction to roll back: the failed statement took its own with it."""
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.rollback()  # nothing to end in autocommit, unless the driver thinks otherwise
-        except self._dbapi_error:
-            pass  # broken: closing it is all that is left
-        connection.invalidate()
+        if connection is not None:
+            connection.invalidate()
 
 
 def _converted(convert, value):

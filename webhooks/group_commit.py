@@ -59,6 +59,12 @@ class GroupCommit:
             raise me.error
         return me.event_id
 
+    def close(self) -> None:
+        """Release what the insert holds (its database connection), if it holds anything."""
+        close = getattr(self.insert, "close", None)
+        if close is not None:
+            close()
+
     def _write_batch(self) -> None:
         with self._lock:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]

@@ -104,7 +104,7 @@ def close_writer(app: Flask) -> None:
     """Give back the connection the group committer holds (worker exit, tests)."""
     writer = app.extensions.get("webhook_writer")
     if writer is not None:
-        writer.insert.close()
+        writer.close()
 
 
 @cache
