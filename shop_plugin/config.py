@@ -81,6 +81,9 @@ def load(env: dict[str, str] | None = None) -> dict:
     api_version = env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION
     if not API_VERSION_RE.match(api_version):
         raise ConfigError(f"SHOPIFY_API_VERSION must look like 2026-10, got {api_version!r}")
+    hops = env.get("TRUSTED_PROXY_HOPS") or "1"
+    if not hops.isdigit():
+        raise ConfigError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies, got {hops!r}")
     override = env.get("SHOPIFY_API_ORIGIN_OVERRIDE") or None
     if override:
         if not relaxed:
@@ -113,5 +116,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),
         # Storefront endpoints hold a shop's settings this long per process (0: read every time).
         "STOREFRONT_CACHE_SECONDS": int(env.get("STOREFRONT_CACHE_SECONDS", "0" if app_env == "test" else "30")),
+        # Proxies of our own deployment in front of gunicorn, each appending to X-Forwarded-For.
+        "TRUSTED_PROXY_HOPS": int(hops),
         "INLINE_JOBS": env.get("INLINE_JOBS", "sync" if app_env == "test" else "thread"),
     }

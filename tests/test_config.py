@@ -37,6 +37,7 @@ def test_production_refuses_to_start_without(name):
     ("SHOPIFY_API_VERSION", "2026-13", "2026-10"),
     ("APP_ENV", "staging", "APP_ENV"),
     ("SHOPIFY_API_ORIGIN_OVERRIDE", "http://127.0.0.1:9100", "development and test only"),
+    ("TRUSTED_PROXY_HOPS", "-1", "whole number"),
 ])
 def test_malformed_values_are_named(name, value, expected):
     with pytest.raises(ConfigError, match=expected):

@@ -5,8 +5,12 @@ HTML, not Liquid, so nothing a customer typed can ever run as a theme template. 
 back to the page's own storefront URL, which Shopify signs again.
 
 Rate limits (the `limits` library; Redis when REDIS_URL is set, else memory) count only verified
-requests: per shop and customer IP (Shopify passes the IP in X-Forwarded-For), per shop, and
-per sender address. A 429 page says how long to wait."""
+requests: per shop and customer IP, per shop, and per sender address. A 429 page says how long to
+wait.
+
+The customer's IP is the X-Forwarded-For entry Shopify added, counted from the right past the
+TRUSTED_PROXY_HOPS proxies of our own deployment (a PaaS router appends one). Entries to its left
+came with the customer's request and are theirs to invent, so they are never used."""
 from __future__ import annotations
 
 import logging
@@ -63,8 +67,12 @@ def _over(rule: str, key: str) -> int | None:
 
 
 def _visitor_ip() -> str:
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip()[:64] or request.remote_addr or "unknown"
+    position = current_app.config["TRUSTED_PROXY_HOPS"] + 1  # our proxies' entries, then Shopify's
+    entries = [entry.strip() for entry in request.headers.get("X-Forwarded-For", "").split(",")]
+    entries = [entry for entry in entries if entry]
+    if len(entries) >= position:
+        return entries[-position][:64]
+    return request.remote_addr or "unknown"
 
 
 def _lang() -> str:

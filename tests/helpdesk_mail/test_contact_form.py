@@ -97,6 +97,22 @@ def test_one_visitor_is_limited_and_told_how_long_to_wait(desk):
     assert post(desk, {"email": "c10@example.com"}, ip="198.51.100.2").status_code == 200
 
 
+def test_addresses_a_visitor_puts_in_x_forwarded_for_do_not_escape_the_limit(desk):
+    def spoofed(i):  # the customer invents a new address on every request; Shopify appends the real one
+        return post(desk, {"email": f"v{i}@example.com"}, ip=f"10.9.8.{i}, 203.0.113.7")
+    assert [spoofed(i).status_code for i in range(6)] == [200] * 5 + [429]
+
+
+def test_without_a_proxy_of_our_own_the_last_entry_is_the_visitors(make_desk):
+    desk, senders = make_desk(TRUSTED_PROXY_HOPS=0), iter(range(100))
+
+    def from_shopify(ip):
+        return desk.client.post("/proxy/contact?" + proxy_query({}), data={**FORM, "email": f"s{next(senders)}@x.com"},
+                                headers={"X-Forwarded-For": f"10.0.0.1, {ip}"})
+    assert [from_shopify("203.0.113.9").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert from_shopify("203.0.113.10").status_code == 200
+
+
 def test_one_sender_is_limited_whatever_their_address(desk):
     statuses = [post(desk, {"message": f"m{i}"}, ip=f"198.51.100.{i}").status_code for i in range(4)]
     assert statuses == [200, 200, 200, 429]
