@@ -1,11 +1,11 @@
 """Admin GraphQL from background jobs: a fresh token, shopifyapp's request, errors we can act on.
 
-Shopify's cost bucket is per app and store, so each shop has a "not before" time in this process:
-set from a throttled answer (Retry-After, or THROTTLED with its throttleStatus) and from a success
-that leaves less in the bucket than the query cost. `graphql` waits for it (sleeps out a short wait,
-raises Throttled for a long one); other shops never wait. `graphql_with_cost` records it but leaves
-pacing to its caller. shopifyapp's own retries are off (they sleep inside the call and choke on a
-fractional Retry-After): the effect outbox retries instead.
+Shopify's cost bucket is per app and store, so each shop has a "not before" time, shared by every
+process (`budget`): set from a throttled answer (Retry-After, or THROTTLED with its throttleStatus)
+and from a success that leaves less in the bucket than the query cost. `graphql` waits for it
+(sleeps out a short wait, raises Throttled for a long one); other shops never wait.
+`graphql_with_cost` records it but leaves pacing to its caller. shopifyapp's own retries are off
+(they sleep inside the call and choke on a fractional Retry-After): the effect outbox retries instead.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 
 from shop_plugin.effects.service import EffectRejected, RetryLater
-from shop_plugin.shopify import tokens
+from shop_plugin.shopify import budget, tokens
 from shop_plugin.shopify.client import http_client, shop_handle, shopify
 from shop_plugin.shops.models import Shop
 
@@ -39,18 +39,13 @@ class Throttled(RetryLater):
 MAX_WAIT = 2.0  # seconds a call may sleep for its shop's bucket; longer waits go back to the caller
 
 
-def _not_before() -> dict[str, float]:
-    return current_app.extensions.setdefault("shopify_not_before", {})
-
-
 def _hold_off(domain: str, seconds: float) -> None:
-    until = time.monotonic() + seconds
-    if seconds > 0 and until > _not_before().get(domain, 0.0):
-        _not_before()[domain] = until
+    if seconds > 0:
+        budget.for_app(current_app).hold_off(domain, time.time() + seconds)
 
 
 def _wait_turn(domain: str) -> None:
-    wait = _not_before().get(domain, 0.0) - time.monotonic()
+    wait = budget.for_app(current_app).until(domain) - time.time()
     if wait > MAX_WAIT:
         raise Throttled(f"Admin API budget of {domain} spent for {wait:.1f} s more", timedelta(seconds=wait))
     if wait > 0:
