@@ -105,6 +105,11 @@ def graphql_with_cost(shop: Shop, query: str, variables: dict | None = None) -> 
         wait = _retry_after(answer.headers) or _throttle_wait(body)
         _hold_off(shop.domain, wait.total_seconds())
         raise Throttled("Admin API throttled", wait)
-    if result.log.code in ("unauthorized", "forbidden"):
-        raise RetryLater(f"Admin API {result.log.code}: the merchant must reopen the app", timedelta(hours=1))
+    if result.log.code == "unauthorized":
+        raise RetryLater("Admin API unauthorized: the merchant must reopen the app", timedelta(hours=1))
+    if result.log.code == "http_error_403" or "ACCESS_DENIED" in codes:
+        raise RetryLater("Admin API access denied: the merchant has not approved a permission the app needs",
+                         timedelta(hours=1))
+    if result.log.code == "http_error_400":
+        raise EffectRejected(f"Admin API refused the request as malformed: {result.response.body[:500]}")
     raise RuntimeError(f"Admin API {result.log.code}: {result.log.detail} {result.response.body[:500]}")
