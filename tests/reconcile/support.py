@@ -144,7 +144,7 @@ class FakeTime:
     def clock(self) -> float:
         return self.now
 
-    monotonic = clock
+    monotonic = time = clock
 
 
 def install(client, shop: str = SHOP) -> None:
