@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from shop_plugin import jobs, work
 from shop_plugin.db import insert_ignore, iso, utcnow
+from shop_plugin.effects.service import EffectRejected
 from shop_plugin.extensions import session
 from shop_plugin.reconcile import feed, runner
 from shop_plugin.reconcile.models import BACKFILL, DONE, MANUAL, PENDING, PERIODIC, ReconcileRun
+from shop_plugin.shops import profile
 from shop_plugin.shops import service as shops
 from shop_plugin.shops.models import Shop
 
@@ -54,8 +56,16 @@ def _enqueue(run_id: int) -> None:
 
 def start_backfill(shop: Shop, payload: dict) -> dict:
     """Effect executor (once per install): import the last 60 days of orders, unless a backfill of
-    this shop is still unfinished, which then simply goes on."""
+    this shop is still unfinished, which then simply goes on.
+
+    The imported orders' promises count days in the shop's time zone, so it is read first when the
+    install's profile effect has not stored it yet (they run side by side; that one may be failing)."""
     s = session()
+    if shop.timezone is None:
+        try:
+            profile.sync(shop, {})
+        except EffectRejected:
+            log.warning("backfill of %s goes on without the shop's time zone", shop.domain)
     run_id, created = start(s, shop=shop, kind=BACKFILL, since=utcnow() - BACKFILL_WINDOW)
     s.commit()
     _enqueue(run_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import update
 
 from shop_plugin.db import utcnow
@@ -11,6 +12,7 @@ from shop_plugin.extensions import session
 from shop_plugin.reconcile import service
 from shop_plugin.reconcile.models import ReconcileRun
 from shop_plugin.shops import service as shops
+from shop_plugin.shops.models import Shop
 from tests.reconcile.support import ago, install, order_node, rows, shop_orders
 from tests.support import SHOP, bearer, fixture, session_token, signed_webhook
 
@@ -34,6 +36,18 @@ def test_install_imports_the_last_sixty_days_once(app, client, shopify_orders):
     assert body["backfill"]["status"] == "done" and body["backfill"]["running"] is False
     assert (body["backfill"]["orders_seen"], body["backfill"]["total_estimate"]) == (12, 12)
     assert body["orders_applied_total"] == 12
+
+
+def test_the_backfill_reads_the_shop_time_zone_itself_when_the_profile_effect_failed(app, client, shopify_orders,
+                                                                                   fake_shopify):
+    answers = [httpx.Response(503), httpx.Response(200, json={"data": {"shop": {"ianaTimezone": "Asia/Seoul"}}})]
+    fake_shopify.on("ShopProfile", lambda body: answers.pop(0))
+    shopify_orders.put(order_node(9150, ago(days=5)))
+    install(client)
+    [profile_effect] = rows(app, Effect, kind="shop_profile")
+    assert profile_effect.status == "failed"  # Shopify's 503: that effect retries later
+    assert rows(app, Shop, domain=SHOP)[0].timezone == "Asia/Seoul"  # read before any order was imported
+    assert list(shop_orders(app)) == [9150]
 
 
 def test_progress_shows_while_the_backfill_runs_and_goes_when_it_is_done(app, client, shopify_orders, fake_time):
