@@ -16,6 +16,8 @@ PERIODIC: tuple[tuple[str, int], ...] = (
     ("shop_plugin.reconcile.service:sweep", 60),
     ("shop_plugin.reconcile.service:schedule_periodic", 3600),
     ("shop_plugin.helpdesk.sla:flag_breaches_job", 300),
+    ("shop_plugin.helpdesk.mail_inbox:sweep", 300),
+    ("shop_plugin.helpdesk.mail_inbox:purge_raw", 86400),
 )
 
 

@@ -3,7 +3,12 @@ retry is a no-op), then read, routed to a shop by its address and threaded onto 
 
 Processing runs right after the commit, in the same request. A mail that cannot be read is kept
 as `rejected` with the reason; a temporary failure (the database) leaves the row `received` and
-raises, so the provider retries and the stored row is processed then."""
+raises, so the provider retries and the stored row is processed then. Should the provider give up,
+or the web process die between the commit and the processing, the periodic `sweep` processes it.
+
+The raw bytes are kept INBOUND_RAW_RETENTION_DAYS after processing (the evidence while a ticket
+is fresh), then replaced by a marker: what the message said lives on in its ticket entry, and
+mail that reached no ticket (unroutable, rejected) holds strangers' data we have no use for."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +19,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore
+from shop_plugin import jobs
+from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.extensions import session
 from shop_plugin.helpdesk import bounces, mime
 from shop_plugin.helpdesk.inbound import Incoming, receive
 from shop_plugin.helpdesk.models import InboundEmail
@@ -22,6 +29,9 @@ from shop_plugin.shops.models import Shop
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 LEASE = timedelta(minutes=5)  # processed_at marks a claim while the row is still received
+SWEEP_AFTER = timedelta(minutes=10)  # the provider's own retries come first
+SWEEP_WITHIN = timedelta(days=3)  # older mail still unprocessed waits for an operator, not a loop
+PURGED = b"(raw message removed after the retention period)"
 
 
 def store(s: Session, *, raw: bytes, envelope_to: str | None, now: datetime) -> tuple[InboundEmail, bool]:
@@ -108,3 +118,31 @@ def _handle(s: Session, row: InboundEmail, now: datetime) -> tuple[str, str | No
     row.ticket_id = received.ticket.id
     return "threaded", ("duplicate message" if received.duplicate else "new ticket" if received.created
                         else "reopened the ticket" if received.reopened else None)
+
+
+def process_job(inbound_id: int) -> str:
+    """Job: process one stored mail (the sweep's)."""
+    return process(session(), inbound_id=inbound_id, now=utcnow())
+
+
+def sweep(limit: int = 100) -> int:
+    """Periodic job: enqueue mails still `received` well after they came and not being processed."""
+    now = utcnow()
+    ids = list(session().scalars(select(InboundEmail.id).where(
+        InboundEmail.status == "received", InboundEmail.received_at < now - SWEEP_AFTER,
+        InboundEmail.received_at > now - SWEEP_WITHIN,
+        or_(InboundEmail.processed_at.is_(None), InboundEmail.processed_at < now - LEASE))
+        .order_by(InboundEmail.id).limit(limit)))
+    jobs.enqueue_each(process_job, ids)
+    return len(ids)
+
+
+def purge_raw() -> int:
+    """Periodic job (daily): drop the raw bytes of mails processed longer ago than the retention."""
+    s = session()
+    cutoff = utcnow() - timedelta(days=current_app.config["INBOUND_RAW_RETENTION_DAYS"])
+    purged = s.execute(update(InboundEmail).where(
+        InboundEmail.status != "received", InboundEmail.processed_at < cutoff, InboundEmail.raw != PURGED)
+        .values(raw=PURGED)).rowcount
+    s.commit()
+    return purged

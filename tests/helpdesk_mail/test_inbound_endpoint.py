@@ -134,3 +134,55 @@ def test_control_characters_in_a_body_are_dropped_so_every_database_stores_it(de
     response = desk.post(compose("hello\x00 wor\x07ld\ttab"))
     assert response.status_code == 202 and response.json["status"] == "threaded"
     assert desk.entries(kind="inbound")[0].body == "hello world\ttab"
+
+
+def test_a_stored_mail_the_provider_stopped_retrying_is_processed_by_the_sweep(desk, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from shop_plugin.db import utcnow
+    from shop_plugin.extensions import session
+    from shop_plugin.helpdesk import mail_inbox
+    from shop_plugin.helpdesk.models import InboundEmail
+
+    real = mail_inbox.receive
+    monkeypatch.setattr(mail_inbox, "receive", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db hiccup")))
+    assert desk.post(mail("plain.eml")).status_code == 503
+    monkeypatch.setattr(mail_inbox, "receive", real)
+    with desk.app.app_context():
+        assert mail_inbox.sweep() == 0  # the provider's retries come first
+        session().execute(update(InboundEmail).values(received_at=utcnow() - timedelta(minutes=11)))
+        session().commit()
+        assert mail_inbox.sweep() == 1  # inline jobs: processed now
+        assert mail_inbox.sweep() == 0
+    [row] = desk.inbound()
+    assert row.status == "threaded" and row.ticket_id is not None
+    assert len(desk.tickets()) == 1
+
+
+def test_raw_mail_is_replaced_by_a_marker_after_the_retention_and_stays_deduplicated(desk):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from shop_plugin.db import utcnow
+    from shop_plugin.extensions import session
+    from shop_plugin.helpdesk import mail_inbox
+    from shop_plugin.helpdesk.models import InboundEmail
+
+    old, recent = mail("plain.eml"), compose("a newer question")
+    assert desk.post(old).status_code == 202 and desk.post(recent).status_code == 202
+    first, second = desk.inbound()
+    with desk.app.app_context():
+        session().execute(update(InboundEmail).where(InboundEmail.id == first.id)
+                          .values(processed_at=utcnow() - timedelta(days=31)))
+        session().commit()
+        assert mail_inbox.purge_raw() == 1
+        assert mail_inbox.purge_raw() == 0
+    purged, kept = desk.inbound()
+    assert purged.raw == mail_inbox.PURGED and purged.status == "threaded" and kept.raw == recent
+    entries = desk.entries(kind="inbound")
+    assert len(entries) == 2 and all(entry.body for entry in entries)
+    again = desk.post(old)  # a very late provider retry of the purged mail is still recognised
+    assert again.status_code == 202 and again.json["duplicate"] is True and len(desk.inbound()) == 2
