@@ -15,7 +15,7 @@ from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
 from shop_plugin.extensions import database
-from shop_plugin.shopify.adapters import shopify_response, webhook_req
+from shop_plugin.shopify.adapters import shopify_headers, shopify_response, webhook_req
 from shop_plugin.shopify.client import shop_domain, shopify
 from webhooks.driver_insert import DriverInsert
 from webhooks.group_commit import GroupCommit
@@ -40,7 +40,7 @@ def receive():
     result = shopify().verify_webhook_req(webhook_req(request, raw.decode("utf-8", "replace")))
     if not result.ok:
         return shopify_response(result)
-    headers = shopify_headers(request.environ)
+    headers = shopify_headers(request)
     missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
@@ -52,13 +52,6 @@ def receive():
     if event_id is not None:
         _enqueue(event_id)
     return "", 200
-
-
-def shopify_headers(environ: dict) -> dict[str, str]:
-    """The X-Shopify-* headers, named as werkzeug names them ("X-Shopify-Webhook-Id"), in one pass over
-    the WSGI environ (werkzeug's header view rescans the environ on every lookup)."""
-    return {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-            if key.startswith("HTTP_X_SHOPIFY_")}
 
 
 def _too_long(headers: dict[str, str], domain: str) -> list[str]:

@@ -38,6 +38,13 @@ def _environ_keys(headers: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in headers)
 
 
+def shopify_headers(request: Request) -> dict[str, str]:
+    """Every X-Shopify-* header, named as werkzeug names them ("X-Shopify-Webhook-Id"), in one pass
+    over the WSGI environ (what a webhook row keeps)."""
+    return {key[5:].replace("_", "-").title(): value for key, value in request.environ.items()
+            if key.startswith("HTTP_X_SHOPIFY_")}
+
+
 # What verify_webhook_req reads: the signature and the shop domain, under either naming Shopify uses
 # (webhook subscriptions send X-Shopify-*, event deliveries the unprefixed names).
 WEBHOOK_HEADERS = ("X-Shopify-Hmac-Sha256", "Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "Shopify-Shop-Domain")
