@@ -1,6 +1,7 @@
 """Outgoing email over SMTP_URL: smtp://[user:pass@]host[:port][?starttls=1] or smtps://…"""
 from __future__ import annotations
 
+import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -8,6 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
+log = logging.getLogger(__name__)
 TIMEOUT = 20
 
 
@@ -20,13 +22,32 @@ def send(message: EmailMessage) -> str:
     secure = parts.scheme == "smtps"
     port = parts.port or (465 if secure else 587 if parse_qs(parts.query).get("starttls") else 25)
     client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with client_class(parts.hostname, port, timeout=TIMEOUT) as client:
+    client = client_class(parts.hostname, port, timeout=TIMEOUT)
+    try:
         if parse_qs(parts.query).get("starttls") == ["1"]:
             client.starttls()
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    _quit(client, message["Message-ID"])
     return message["Message-ID"]
+
+
+def _quit(client: smtplib.SMTP, message_id: str) -> None:
+    """Say goodbye. The relay has taken the message by now, so a failed QUIT (timeout, reset, an
+    answer other than 221) must not count as a failed send: it would be retried and sent twice."""
+    try:
+        code, answer = client.docmd("QUIT")
+        if code != 221:
+            log.info("relay answered QUIT for %s with %s %r; the message was already accepted", message_id, code,
+                     answer)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.info("relay dropped the line after accepting %s: %s", message_id, exc)
+    finally:
+        client.close()
 
 
 def store_name(shop, settings: dict) -> str:
