@@ -44,9 +44,13 @@ def redact(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -
         entry_ids = select(TicketEntry.id).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids))
         s.execute(delete(TicketAttachment).where(TicketAttachment.shop_id == shop.id,
                                                  TicketAttachment.entry_id.in_(entry_ids)))
+        # Every line: the customer's words, ours to them, and the app's own lines, which quote their name
+        # ("Hello Kim"), address ("survey emailed to …") or CSAT comment. Staff authors stay.
+        s.execute(update(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids))
+                  .values(body=REDACTED, email_from=None, email_to=None, delivery_detail=None))
         s.execute(update(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids),
-                                            TicketEntry.kind.in_(("inbound", "reply")))
-                  .values(body=REDACTED, email_from=None, email_to=None))
+                                            TicketEntry.kind == "inbound")  # their mail client's ids name their host
+                  .values(author="customer", message_id=None, in_reply_to=None))
         for ticket in s.scalars(select(Ticket).where(Ticket.id.in_(ids))):
             ticket.customer_email = ticket.customer_name = ticket.title = ticket.csat_comment = None
             if ticket.subject.startswith("customer:"):  # keyed by a hash of the email
@@ -57,5 +61,9 @@ def redact(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -
         s.execute(delete(OptOut).where(OptOut.shop_id == shop.id, OptOut.email == email.lower()))
     if raw:
         s.execute(update(InboundEmail).where(InboundEmail.shop_id == shop.id, or_(*raw))
+                  .values(raw=REDACTED.encode(), sender=None))
+    if email:  # mail that reached no shop (unroutable) but came from this customer
+        s.execute(update(InboundEmail).where(InboundEmail.shop_id.is_(None),
+                                             func.lower(InboundEmail.sender) == email.lower())
                   .values(raw=REDACTED.encode(), sender=None))
     return len(ids)

@@ -1,18 +1,22 @@
 """GDPR/CCPA compliance topics: export a customer, erase a customer, erase a shop."""
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select, update
+import json
+
+from sqlalchemy import delete, func, or_, select, update
 
 from shop_plugin.compliance import helpdesk
 from shop_plugin.compliance.export import order_export
 from shop_plugin.compliance.models import DataRequest
 from shop_plugin.db import insert_ignore, utcnow
-from shop_plugin.events.models import WebhookEvent
+from shop_plugin.effects.models import Effect
+from shop_plugin.events.models import IGNORED, PROCESSED, WebhookEvent
 from shop_plugin.extensions import session
 from shop_plugin.orders.models import FulfillmentEvent, Order
 from shop_plugin.shops.models import Shop
 
 REDACTED_BODY = b'{"redacted": true}'
+REDACTED_ERROR = "[redacted at the customer's request]"
 
 
 def _customer_orders(shop: Shop, customer: dict, order_ids: list) -> list[Order]:
@@ -21,7 +25,7 @@ def _customer_orders(shop: Shop, customer: dict, order_ids: list) -> list[Order]
     if customer.get("id"):
         match.append(Order.customer_id == int(customer["id"]))
     if customer.get("email"):
-        match.append(Order.email == customer["email"])
+        match.append(func.lower(Order.email) == customer["email"].lower())
     return list(session().scalars(select(Order).where(Order.shop_id == shop.id, or_(*match))))
 
 
@@ -58,9 +62,16 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     s.execute(update(FulfillmentEvent).where(
         FulfillmentEvent.shop_id == shop.id, FulfillmentEvent.order_shopify_id.in_(ids)
     ).values(city=None, province=None, zip=None))
+    listed = set(ids) | {int(i) for i in payload.get("orders_to_redact") or [] if str(i).isdigit()}
     s.execute(update(WebhookEvent).where(
-        WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(ids)
+        WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(listed)
     ).values(body=REDACTED_BODY))
+    _redact_unapplied_events(shop, listed, {e.lower() for e in emails if e}, customer.get("id"), event_id)
+    for email in (e for e in emails if e):
+        for model in (Effect, WebhookEvent):  # a relay's refusal or a bounce quotes the address
+            shop_rows = model.shop_id == shop.id if model is Effect else model.shop_domain == shop.domain
+            s.execute(update(model).where(shop_rows, func.lower(model.error).contains(email.lower(), autoescape=True))
+                      .values(error=REDACTED_ERROR))
     who = [DataRequest.customer_id == customer["id"]] if customer.get("id") else []
     who += [DataRequest.customer_email == customer["email"]] if customer.get("email") else []
     exports = select(DataRequest.webhook_event_id).where(DataRequest.shop_id == shop.id, or_(*who)) if who else None
@@ -70,6 +81,34 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
               .values(body=REDACTED_BODY))
     if who:
         s.execute(delete(DataRequest).where(DataRequest.shop_id == shop.id, or_(*who)))
+
+
+def _concerns(body: bytes, orders: set[int], emails: set[str], customer_id) -> bool:
+    """Whether a stored webhook body is about these orders or this customer (read as Shopify sends it)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(payload, dict):
+        return False
+    buyer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    order = payload.get("order_id", payload.get("id"))
+    return (isinstance(order, int) and order in orders) or \
+        str(payload.get("email") or buyer.get("email") or "").lower() in emails or \
+        (customer_id is not None and buyer.get("id") == customer_id)
+
+
+def _redact_unapplied_events(shop: Shop, orders: set[int], emails: set[str], customer_id, event_id: int) -> None:
+    """Deliveries not applied yet (waiting, failing, dead) carry no order id: read them. Those about the
+    customer are erased and set aside as ignored, so a late retry cannot write the data back."""
+    s = session()
+    rows = s.execute(select(WebhookEvent.id, WebhookEvent.body).where(
+        WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.is_(None), WebhookEvent.id != event_id,
+        WebhookEvent.status.not_in((PROCESSED, IGNORED))))
+    about = [row.id for row in rows if _concerns(row.body, orders, emails, customer_id)]
+    if about:
+        s.execute(update(WebhookEvent).where(WebhookEvent.id.in_(about)).values(
+            body=REDACTED_BODY, status=IGNORED, error=REDACTED_ERROR, next_attempt_at=None, locked_until=None))
 
 
 def redact_shop(*, shop: Shop, keep_event_id: int) -> None:

@@ -145,3 +145,60 @@ def test_redact_erases_what_the_customer_wrote_and_a_data_request_exports_it(app
     assert "Secret Lane" not in bodies[mine] and bodies[other] == "Jane's own question"
     tickets = dict(query(app, "SELECT id, customer_email FROM tickets"))
     assert tickets[mine] is None and tickets[other] == "jane@example.com"
+
+
+def _text_columns():
+    from sqlalchemy import JSON, LargeBinary, String, Text
+
+    for table in Base.metadata.sorted_tables:
+        for column in table.c:
+            if isinstance(column.type, String | Text | LargeBinary | JSON):
+                yield table, column
+
+
+def test_after_redact_no_column_of_any_table_holds_the_customers_email_or_words(app, client):
+    """(The fixture's phone number is on every seeded order, the other customer's too: not checked here.)"""
+    seed(client)
+    _message(app, "John@Example.com", "My address is 1 Secret Lane, where is #299938?", "#299938")
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    leaks = []
+    with app.app_context():
+        for table, column in _text_columns():
+            for value in session().execute(select(column)).scalars():
+                text_of = bytes(value).decode("utf-8", "replace") if isinstance(value, bytes | memoryview) \
+                    else json.dumps(value) if isinstance(value, dict | list) else str(value or "")
+                if any(secret in text_of.lower() for secret in ("john@example.com", "secret lane")):
+                    leaks.append(f"{table.name}.{column.name}")
+    assert leaks == [], leaks
+
+
+def test_a_delivery_not_yet_applied_is_erased_and_cannot_write_the_data_back(app, client, monkeypatch):
+    from shop_plugin.events import processing
+
+    seed(client)
+    newer = dict(customer_order(299938), updated_at="2030-01-01T00:00:00-05:00")
+    real = processing.process_event
+    monkeypatch.setattr(processing, "process_event", lambda event_id: None)  # still waiting for its worker
+    signed_webhook(client, "orders/updated", newer, webhook_id="late")
+    monkeypatch.setattr(processing, "process_event", real)
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    [(status, body)] = query(app, "SELECT status, body FROM webhook_events WHERE webhook_id = 'late'")
+    assert status == "ignored" and b"john@example.com" not in bytes(body)
+    with app.app_context():
+        late = session().scalars(select(WebhookEvent.id).where(WebhookEvent.webhook_id == "late")).one()
+        assert processing.process_event(late) is None  # nothing left to apply
+    assert query(app, "SELECT email, customer_name FROM orders WHERE shopify_id = 299938") == [(None, None)]
+
+
+def test_unroutable_mail_from_the_customer_is_erased_too(app, client):
+    from shop_plugin.db import utcnow
+    from shop_plugin.helpdesk import mail_inbox
+
+    seed(client)
+    raw = b"From: John <john@example.com>\r\nTo: nobody@in.example.com\r\nSubject: hi\r\n\r\nMy phone is 555-625-1199"
+    with app.app_context():
+        row, _ = mail_inbox.store(session(), raw=raw, envelope_to=None, now=utcnow())
+        assert mail_inbox.process(session(), inbound_id=row.id, now=utcnow()) == "unroutable"
+    signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
+    [(sender, body)] = query(app, "SELECT sender, raw FROM inbound_emails")
+    assert sender is None and b"555-625" not in bytes(body)
