@@ -3,7 +3,8 @@
 Two signals, each a refund-prompt trigger (raised once per order, never beside another pending prompt):
 `customer_intent`, a message naming a refund, a missing parcel, the bank, a dispute or a PayPal claim
 (in en, ko or id, after NFKC normalisation and case folding), and `repeated_contact`, a third
-inbound message about the order within seven days.
+inbound message about the order within seven days. Only messages from the order's own email address
+count: an order number is easy to guess, and a stranger's words must not refund someone else's order.
 """
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: Ticket
     if entry.kind != "inbound" or ticket.order_shopify_id is None:
         return
     order = get_order(s, shop=shop, shopify_id=ticket.order_shopify_id)
-    if order is None:
-        return
+    if order is None or not order.email or (entry.email_from or "").lower() != order.email.lower():
+        return  # only the buyer's own address speaks for the order: anyone can type an order number
     triggers = (["customer_intent"] if shows_intent(entry.body) else []) + (
         ["repeated_contact"] if recent_inbound(s, shop=shop, order_id=order.shopify_id, entry=entry, now=now)
         >= REPEATED else [])

@@ -64,14 +64,17 @@ def new_ticket(app, order_id: int | None = 4001, shop=SHOP, reason="customer_mes
         return ticket.id
 
 
-def message(app, ticket_id: int, body: str, at=NOW, kind="inbound") -> None:
+BUYER = "bob.norman@hostmail.com"  # the fixture order's email
+
+
+def message(app, ticket_id: int, body: str, at=NOW, kind="inbound", sender=BUYER) -> None:
     """Store a message on the ticket and call the hook, as the inbound mail and contact form code does."""
     with app.app_context():
         s = session()
         ticket = s.get(Ticket, ticket_id)
         shop = s.get(Shop, ticket.shop_id)
         entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind=kind, author="customer", body=body,
-                            created_at=at)
+                            email_from=sender, created_at=at)
         s.add(entry)
         intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=at)
         s.commit()
@@ -92,6 +95,16 @@ def test_a_message_with_chargeback_intent_raises_one_prompt(app, client):
     assert any("customer_intent" in n["body"] for n in notes)
     message(app, ticket_id, "환불해 주세요", at=NOW + timedelta(hours=1))
     assert len(prompts(client)) == 1
+
+
+def test_only_the_buyers_own_address_speaks_for_the_order(app, client):
+    setup(client)
+    ticket_id = new_ticket(app)
+    for n, sender in enumerate(("stranger@example.net", None, "stranger@example.net")):
+        message(app, ticket_id, "Refund this order or I call my bank", at=NOW + timedelta(minutes=n), sender=sender)
+    assert prompts(client) == []
+    message(app, ticket_id, "Refund please", at=NOW + timedelta(hours=1), sender=BUYER.upper())
+    assert [p["trigger"] for p in prompts(client)] == ["customer_intent"]
 
 
 def test_the_third_message_within_seven_days_raises_a_repeated_contact_prompt(app, client):
