@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.notify import mailer
 from shop_plugin.orders.models import Order
+from shop_plugin.orders.serialize import money_str
 from shop_plugin.shops.models import Shop
 
 MAX_VALUE = 100_000  # characters (or items) any * or ** in a merchant template may produce
@@ -54,17 +55,23 @@ def check(template: str) -> str | None:
 
 
 def context(s: Session, *, shop: Shop, ticket: Ticket) -> dict:
+    """What a template may use. When the ticket's customer is not the order's email (someone typed an
+    order number), only the order's name is given: automatic mail must not tell a stranger more."""
     from shop_plugin.promises import service as promises
 
     order = None
     if ticket.order_shopify_id is not None:
         order = s.scalars(select(Order).where(Order.shop_id == shop.id,
                                               Order.shopify_id == ticket.order_shopify_id)).one_or_none()
+    name = order.name if order else ""
+    if order is not None and ticket.customer_email and ticket.customer_email.lower() != (order.email or "").lower():
+        order = None  # someone other than the buyer named the order: they learn nothing more about it
     promise = promises.get(s, shop=shop, order_shopify_id=order.shopify_id) if order else None
     settings, _ = promises.get_settings(s, shop=shop)
     return {
-        "order": {"name": order.name if order else "", "email": order.email if order else "",
-                  "total": f"{order.total_price} {order.currency}" if order and order.total_price else "",
+        "order": {"name": name, "email": order.email if order else "",
+                  "total": f"{money_str(order.total_price, order.currency)} {order.currency}"
+                  if order and order.total_price else "",
                   "status_url": (order.order_status_url or "") if order else ""},
         "customer": {"name": ticket.customer_name or (order.customer_name if order else "") or "",
                      "email": ticket.customer_email or (order.email if order else "") or ""},

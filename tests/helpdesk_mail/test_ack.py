@@ -8,7 +8,7 @@ from babel.dates import format_time
 
 from shop_plugin.extensions import session
 from shop_plugin.notify.notices import opt_out
-from tests.helpdesk_mail.conftest import INBOUND, compose, mail
+from tests.helpdesk_mail.conftest import INBOUND, ORDER, compose, mail
 
 
 def test_a_new_ticket_is_acknowledged_once_in_korean_with_the_promised_time(desk):
@@ -89,3 +89,15 @@ def test_auto_ack_settings_are_validated(desk):
     response = desk.client.put("/api/settings", headers=bearer(), json={
         "auto_ack": {"enabled": "yes", "texts": {"en": "{% for %}", "xx-yy": "hi"}}})
     assert {"auto_ack.enabled", "auto_ack.texts.en", "auto_ack.texts.xx-yy"} <= set(response.json["errors"])
+
+
+def test_someone_naming_another_customers_order_learns_nothing_about_it(desk):
+    template = "{{ order.name }}|{{ order.email }}|{{ order.total }}|{{ order.status_url }}|{{ customer.email }}"
+    desk.settings({"auto_ack": {"texts": {"en": template, "ko": template}}})
+    desk.order()
+    desk.order(id=ORDER["id"] + 1, name="#1002")
+    desk.post(compose("Tell me about #1001", sender="stranger@example.net"))
+    desk.post(compose("Where is #1002?", sender="kim@example.com", subject="Mine"))
+    stranger, buyer = (m.get_body(("plain",)).get_content().strip() for m in desk.sink.messages)
+    assert stranger == "#1001||||stranger@example.net"
+    assert buyer == "#1002|kim@example.com|409.94 USD||kim@example.com"  # the currency's own decimals
