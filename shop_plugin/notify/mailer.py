@@ -68,6 +68,7 @@ def customer_message(*, store: str, to: str, reply_to: str | None, message_id: s
     message["Message-ID"] = f"<{message_id}@{current_app.config['MAIL_DOMAIN']}>"
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: clients POST, never GET
     message.set_content(render_template(f"emails/{template}.txt", **context))
     message.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")
     return message

@@ -1,9 +1,14 @@
-"""One-click unsubscribe from delay notices (signed link in every notice)."""
+"""Unsubscribe from delay notices (signed link in every notice).
+
+POST unsubscribes: the page's button, and mail clients' one-click List-Unsubscribe (RFC 8058). GET
+only shows that button, because mail security scanners open every link in a message, and a GET that
+unsubscribed would silently stop the delay notices of every customer behind such a scanner."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from shop_plugin.extensions import session
+from shop_plugin.helpdesk.contact_views import PAGE_HEADERS
 from shop_plugin.notify import notices
 
 bp = Blueprint("notify", __name__)
@@ -11,9 +16,10 @@ bp = Blueprint("notify", __name__)
 
 @bp.route("/n/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str):
-    """GET from the link, POST from mail clients' one-click List-Unsubscribe."""
     who = notices.read_unsubscribe_token(token)
     if who is None:
         abort(404)
+    if request.method != "POST":
+        return render_template("notify/unsubscribe_confirm.html"), 200, PAGE_HEADERS
     notices.opt_out(session(), shop_id=who[0], email=who[1])
-    return render_template("notify/unsubscribed.html")
+    return render_template("notify/unsubscribed.html"), 200, PAGE_HEADERS

@@ -149,12 +149,27 @@ def test_a_customer_who_opted_out_gets_no_notice_but_the_ticket_opens(make_app, 
     app, client, sink = setup(make_app, smtp_server)
     with app.app_context(), app.test_request_context():
         token = notices.unsubscribe_token(shops.get(domain=SHOP), "buyer5001@example.com")
-    assert client.get(f"/n/unsubscribe/{token}").status_code == 200
     assert client.get("/n/unsubscribe/forged-token").status_code == 404
+    assert client.post(f"/n/unsubscribe/{token}").status_code == 200
     signed_webhook(client, "orders/create", order_payload())
     scan(app, after_ship_by(client))
     assert len(tickets(app)) == 1 and sink.messages == []
     assert client.get("/api/orders/5001", headers=bearer()).json["notices"][0]["status"] == "skipped"
+
+
+def test_opening_the_unsubscribe_link_only_asks_and_the_button_or_the_mail_client_unsubscribes(make_app,
+                                                                                              smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    with app.app_context(), app.test_request_context():
+        token = notices.unsubscribe_token(shops.get(domain=SHOP), "buyer5001@example.com")
+    page = client.get(f"/n/unsubscribe/{token}")  # a mail scanner opening every link
+    assert page.status_code == 200 and '<form method="post">' in page.get_data(as_text=True)
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    [notice] = sink.messages
+    assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert notice["List-Unsubscribe"] == f"<https://app.example.test/n/unsubscribe/{token}>"
 
 
 def test_no_notice_for_a_cancelled_order(make_app, smtp_server):

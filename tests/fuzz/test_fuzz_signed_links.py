@@ -46,7 +46,7 @@ def genuine(app, link: SignedLink) -> str:
     """A genuine token, followed once so that whatever it does is already done."""
     with app.app_context():
         token = link.mint(shops.get(domain=SHOP))
-    assert follow(app, link, token, "GET").status_code == 200
+    assert follow(app, link, token, "POST").status_code == 200
     return token
 
 
