@@ -176,10 +176,10 @@ def _email(errors: Errors, path: str, value) -> None:
         return
     errors.check(isinstance(value.get("enabled", False), bool), f"{path}.enabled", "must be true or false")
     name = value.get("from_name")
-    errors.check(name is None or (isinstance(name, str) and 0 < len(name) <= 100 and "\n" not in name),
-                 f"{path}.from_name", "must be a name up to 100 characters")
+    errors.check(name is None or (isinstance(name, str) and 0 < len(name) <= 100 and name.isprintable()),
+                 f"{path}.from_name", "must be a name up to 100 characters, on one line")
     reply = value.get("reply_to")
-    errors.check(reply is None or (isinstance(reply, str) and bool(EMAIL_RE.match(reply))), f"{path}.reply_to",
+    errors.check(reply is None or (isinstance(reply, str) and bool(EMAIL_RE.fullmatch(reply))), f"{path}.reply_to",
                  "must be an email address")
 
 

@@ -68,6 +68,14 @@ def test_email_settings_are_validated(make_app, smtp_server):
     assert set(response.json["errors"]) == {"email.enabled", "email.reply_to"}
 
 
+def test_a_sender_name_or_reply_address_with_a_line_break_is_refused(make_app, smtp_server):
+    """Python's email package would refuse them at send time, and every mail of the shop would fail."""
+    _, client, _ = setup(make_app, smtp_server, rules=None)
+    response = client.put("/api/settings", json={"email": {"from_name": "Lab\r", "reply_to": "help@lab.test\n"}},
+                          headers=bearer())
+    assert set(response.json["errors"]) == {"email.from_name", "email.reply_to"}
+
+
 def test_an_smtp_outage_is_retried_later(make_app, smtp_server):
     app = make_app(env={"SMTP_URL": "smtp://127.0.0.1:1"})
     client = app.test_client()
