@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -136,6 +136,21 @@ def canned_reply(s: Session, *, shop: Shop, reply_id: int) -> CannedReply | None
                                                CannedReply.id == reply_id)).one_or_none()
 
 
+DOUBLE_SUBMIT = timedelta(seconds=60)
+
+
+def _just_sent(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str, staff: StaffMember | None,
+               now: datetime) -> TicketEntry | None:
+    """The same message from the same person on this ticket a moment ago: a double click on Send, or a
+    client retrying after a timeout. The ticket row is locked first, so two at once see each other."""
+    s.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    same_person = TicketEntry.staff_id == staff.id if staff else TicketEntry.staff_id.is_(None)
+    return s.scalars(select(TicketEntry).where(
+        TicketEntry.shop_id == shop.id, TicketEntry.ticket_id == ticket.id, TicketEntry.kind == kind, same_person,
+        TicketEntry.created_at >= now - DOUBLE_SUBMIT, TicketEntry.body == body)
+        .order_by(TicketEntry.id.desc()).limit(1)).first()
+
+
 def add_message(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str | None, staff: StaffMember | None,
                 now: datetime, canned_reply_id: int | None = None, source: str = "admin",
                 ) -> tuple[TicketEntry | None, dict[str, str]]:
@@ -162,6 +177,9 @@ def add_message(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str 
         errors["kind"] = "this ticket has no customer email to reply to"
     if errors:
         return None, errors
+    repeated = _just_sent(s, shop=shop, ticket=ticket, kind=kind, body=body.strip(), staff=staff, now=now)
+    if repeated is not None:
+        return repeated, {}
     author = staff_service.display_name(staff) if staff else "ShipPromise"
     entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind=kind, body=body.strip(), author=author[:100],
                         staff_id=staff.id if staff else None, source=source, created_at=now)

@@ -92,6 +92,20 @@ def test_a_note_is_kept_and_a_reply_is_emailed(make_app, smtp_server):
     assert rows.load(app, Ticket, ticket_id).first_responded_at is not None
 
 
+def test_a_reply_sent_twice_in_a_moment_is_one_reply_and_one_email(make_app, smtp_server):
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    client = app.test_client()
+    ticket_id = rows.ticket(app, customer_email="kim@example.com", title="Parcel?")
+    send = lambda body: client.post(f"/api/tickets/{ticket_id}/messages",  # noqa: E731
+                                    json={"kind": "reply", "body": body}, headers=bearer())
+    first, again = send("It ships today"), send("It ships today ")  # a double click, or a retry after a timeout
+    assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]
+    assert send("Tracking: 123").json["id"] != first.json["id"]
+    assert [m["To"] for m in sink.messages] == ["kim@example.com"] * 2
+    assert [m["body"] for m in messages(client, ticket_id)] == ["It ships today", "Tracking: 123"]
+
+
 def test_a_canned_reply_fills_the_body_for_the_ticket(app, client):
     rows.order(app, 5001)
     ticket_id = rows.ticket(app, order_shopify_id=5001)
