@@ -65,6 +65,9 @@ def update_ticket(s: Session, *, shop: Shop, ticket: Ticket, changes: dict, staf
     errors = check_changes(s, shop, changes)
     if errors:
         return errors
+    # Compared with what another request committed a moment ago, not with what this one read: two people
+    # resolving at once must not both count as the first resolution (two satisfaction surveys).
+    s.refresh(ticket, with_for_update=True)
     who = staff_service.display_name(staff) if staff else "ShipPromise"
     lines = []
     if "priority" in changes and changes["priority"] != ticket.priority:

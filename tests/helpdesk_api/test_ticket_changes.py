@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from shop_plugin.extensions import session
 from shop_plugin.helpdesk.models import Ticket
+from tests.chaos.harness import POSTGRES
 from tests.helpdesk_api import rows
 from tests.support import OTHER_SHOP, bearer
 
@@ -171,3 +173,49 @@ def test_bulk_reopening_into_a_conflict_changes_none(app, client):
                            headers=bearer())
     assert response.status_code == 409
     assert [rows.load(app, Ticket, t).status for t in (first, closed)] == ["closed", "closed"]
+
+
+@POSTGRES
+def test_two_people_resolving_at_once_send_one_survey(app, monkeypatch):
+    import threading
+
+    from shop_plugin.helpdesk import csat
+
+    ticket_id = rows.ticket(app, customer_email="kim@example.com")
+    rows.entry(app, ticket_id)
+    first_inside, let_go = threading.Event(), threading.Event()
+    real = csat.request
+
+    def slow_first(*args, **kwargs):  # the first request stops just before it commits
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            let_go.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(csat, "request", slow_first)
+    statuses = {}
+
+    def resolve(name):
+        statuses[name] = patch(app.test_client(), ticket_id, {"status": "resolved"}).status_code
+
+    first = threading.Thread(target=resolve, args=("first",), name="first")
+    second = threading.Thread(target=resolve, args=("second",), name="second")
+    first.start()
+    assert first_inside.wait(10)
+    second.start()
+    second.join(1.0)  # it waits for the first one's row lock
+    let_go.set()
+    first.join(10)
+    second.join(10)
+    assert statuses == {"first": 200, "second": 200}
+    surveys = [e for e in rows_of(app, ticket_id) if e.body.startswith("Satisfaction survey")]
+    assert len(surveys) == 1
+
+
+def rows_of(app, ticket_id):
+    from sqlalchemy import select
+
+    from shop_plugin.helpdesk.models import TicketEntry
+
+    with app.app_context():
+        return list(session().scalars(select(TicketEntry).where(TicketEntry.ticket_id == ticket_id)))
