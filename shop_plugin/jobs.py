@@ -23,6 +23,10 @@ JOB_TIMEOUT = 300
 # several ms of CPU) is larger than the work of most events.
 BATCHABLE = {"shop_plugin.events.processing:process_event", "shop_plugin.effects.service:run"}
 IDS_PER_JOB = 20
+# A batch stops taking ids after this long and queues the rest again, so RQ's timeout for the whole
+# job (which strikes mid-task, e.g. after a relay accepted an email and before it was marked sent)
+# is never reached by a batch of slow tasks (twenty emails through a slow relay).
+BATCH_BUDGET = JOB_TIMEOUT / 3
 
 
 def task_path(func: Callable) -> str:
@@ -42,8 +46,14 @@ def run_many(path: str, *row_ids: int) -> None:
     database session). One failing never stops the rest; its row is durable and retried by the sweep.
     What the tasks hand to `enqueue_soon` (the effects their events schedule) is sent when the
     batch ends."""
+    started = time.monotonic()
     with _holding(_worker_app or current_app._get_current_object()):
-        for row_id in row_ids:
+        for done, row_id in enumerate(row_ids):
+            if done and time.monotonic() - started > BATCH_BUDGET:  # at least one, then see BATCH_BUDGET
+                _held.jobs.extend((path, (rest,)) for rest in row_ids[done:])
+                log.warning("job %s: %d ids left after %.0f s, queued again", path, len(row_ids) - done,
+                            time.monotonic() - started)
+                return
             try:
                 run_task(path, row_id)
             except Exception:  # noqa: BLE001 - logged; the row's claim and retry state live in the database

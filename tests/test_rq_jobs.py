@@ -147,6 +147,24 @@ def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redi
     assert statuses(app) == ["processed", "received", "processed"]
 
 
+def test_a_batch_past_its_time_budget_queues_the_rest_again_instead_of_meeting_rqs_timeout(make_app, redis_env,
+                                                                                           monkeypatch):
+    from shop_plugin import jobs
+
+    app = make_app(env=redis_env)
+    client = app.test_client()
+    for n in range(4):
+        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
+    queued(app, 4)
+    app.extensions["jobs"].queue.empty()
+    monkeypatch.setattr(jobs, "_worker_app", app)
+    monkeypatch.setattr(jobs, "BATCH_BUDGET", 0.0)  # the first task uses up the budget
+    jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3, 4)
+    assert statuses(app) == ["processed", "received", "received", "received"]
+    again = [job for job in app.extensions["jobs"].queue.jobs if job.args[0].endswith("process_event")]
+    assert sorted(arg for job in again for arg in job.args[1:]) == [2, 3, 4]
+
+
 def test_effects_a_batched_job_schedules_are_sent_as_one_job_when_it_ends(make_app, redis_env, monkeypatch):
     from shop_plugin import jobs
     from shop_plugin.effects.models import Effect
