@@ -139,6 +139,17 @@ def _amount(prompt: RefundPrompt, order: Order, refunded: Decimal, given: str | 
     return amount
 
 
+def _same_request(prompt: RefundPrompt, value: Decimal, given: str | None,
+                  note: str | None) -> tuple[Decimal, str | None]:
+    """An attempt with this key may have reached Shopify: retry exactly that request (same amount, same
+    note), or refuse; a different one under the same key would be refused by Shopify, and under a new
+    key could refund twice. Shopify's refunds/create webhook settles the prompt if it did refund."""
+    if (given is not None and value != prompt.amount) or (note is not None and note != prompt.note):
+        raise PromptError(f"a refund of {prompt.amount} may already be on its way to Shopify; retry it unchanged, "
+                          "or wait for Shopify's confirmation", 409)
+    return prompt.amount, prompt.note
+
+
 def _claim(s: Session, shop: Shop, prompt_id: int, amount: Decimal, note: str | None, now: datetime) -> bool:
     """Pending, failed, or accepted long ago without an answer: move to accepted, keeping the key."""
     result = s.execute(update(RefundPrompt).where(
@@ -164,6 +175,8 @@ def accept(s: Session, *, shop: Shop, prompt_id: int, amount: str | None = None,
                                           prompt.order_shopify_id)).one()
     refunded = refunded_so_far(s, shop=shop, order_id=order.shopify_id)
     value = _amount(prompt, order, refunded, amount)
+    if prompt.idempotency_key is not None and prompt.attempted_at is not None:
+        value, note = _same_request(prompt, value, amount, note)
     if prompt.idempotency_key is None:
         s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.idempotency_key.is_(None))
                   .values(idempotency_key=str(uuid.uuid4())))
@@ -179,9 +192,14 @@ def accept(s: Session, *, shop: Shop, prompt_id: int, amount: str | None = None,
     try:
         refund_id = shopify_refunds.create(shop, order=order, amount=value, key=prompt.idempotency_key,
                                            note=f"{NOTE_TAG.format(id=prompt.id)}. {note or ''}".strip())
-    except Exception as exc:  # noqa: BLE001 - the merchant sees why and may retry with the same key
+    except Exception as exc:  # noqa: BLE001 - the merchant sees why and may retry
+        # Shopify's refusal (userErrors) made no refund: the next attempt is a request of its own, with a key
+        # of its own (Shopify may answer a reused key with the refusal again). Any other failure may have
+        # refunded: the key stays, for a retry of the same request.
+        refused = isinstance(exc, effects.EffectRejected)
         s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.status == "accepted")
-                  .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000]))
+                  .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000],
+                          **({"idempotency_key": None} if refused else {})))
         s.commit()
         return get(s, shop=shop, prompt_id=prompt_id)
     complete(s, shop=shop, prompt_id=prompt.id, refund_id=refund_id)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from shop_plugin.effects.service import EffectRejected
 from shop_plugin.orders.models import Order
+from shop_plugin.orders.serialize import money_str
 from shop_plugin.shopify.admin import graphql
 from shop_plugin.shops.models import Shop
 
@@ -36,7 +37,8 @@ def _parent(shop: Shop, order_gid: str) -> dict | None:
 def create(shop: Shop, *, order: Order, amount: Decimal, key: str, note: str) -> str:
     """Refund `amount` of the order; returns the refund's gid. The same key never refunds twice."""
     order_gid = order.admin_graphql_api_id or f"gid://shopify/Order/{order.shopify_id}"
-    transaction = {"orderId": order_gid, "kind": "REFUND", "amount": str(amount)}
+    # The currency's own decimals, so a retry sends the very same variables ("12.00", never "12.0000").
+    transaction = {"orderId": order_gid, "kind": "REFUND", "amount": money_str(amount, order.currency)}
     parent = _parent(shop, order_gid)
     if parent is not None:
         transaction.update(parentId=parent["id"], gateway=parent.get("gateway"))

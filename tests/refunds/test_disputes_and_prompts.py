@@ -132,7 +132,11 @@ def test_a_crash_after_the_call_is_healed_by_the_webhook_and_retries_reuse_the_k
     assert len(fake_shopify.refunds_by_key) == 1
 
 
-def test_user_errors_fail_the_prompt_and_a_retry_uses_the_same_key(app, client, fake_shopify):
+def refund_keys(fake_shopify) -> list[str]:
+    return [c["query"].split('key: "')[1].split('"')[0] for c in fake_shopify.graphql_calls("refundCreate")]
+
+
+def test_a_refusal_fails_the_prompt_and_the_retry_is_a_new_request_with_a_new_key(app, client, fake_shopify):
     install(client)
     signed_webhook(client, "orders/create", order())
     signed_webhook(client, "disputes/create", dispute())
@@ -142,10 +146,31 @@ def test_user_errors_fail_the_prompt_and_a_retry_uses_the_same_key(app, client, 
                                          httpx.Response(200, json=refused)])
     first = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
     assert first.status_code == 502 and first.json["status"] == "failed" and "Declined" in first.json["error"]
-    second = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    second = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "40.00"}, headers=bearer())
     assert second.json["status"] == "refunded"
-    keys = {c["query"].split('key: "')[1].split('"')[0] for c in fake_shopify.graphql_calls("refundCreate")}
-    assert len(keys) == 1
+    first_key, second_key = refund_keys(fake_shopify)
+    assert first_key != second_key  # Shopify made no refund under the first: a reused key could replay "Declined"
+
+
+def test_after_an_unknown_outcome_only_the_same_request_is_retried_under_the_same_key(app, client, fake_shopify):
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    signed_webhook(client, "disputes/create", dispute())
+    prompt_id = prompts(client)[0]["id"]
+    fake_shopify.graphql_replies.extend([httpx.Response(200, json={"data": {"order": {"transactions": []}}}),
+                                         httpx.Response(503)])  # did Shopify refund? nobody knows
+    first = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "30.00", "note": "late"},
+                        headers=bearer())
+    assert first.json["status"] == "failed"
+    changed = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "45.00"}, headers=bearer())
+    assert changed.status_code == 409 and "may already be on its way" in changed.json["error"]
+    again = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={}, headers=bearer())
+    assert again.json["status"] == "refunded"
+    first_key, second_key = refund_keys(fake_shopify)
+    assert first_key == second_key
+    [_, retry] = fake_shopify.graphql_calls("refundCreate")
+    assert retry["variables"]["input"]["transactions"][0]["amount"] == "30.00"
+    assert retry["variables"]["input"]["note"].endswith(". late")
 
 
 def test_throttling_fails_clearly_and_is_retryable(app, client, fake_shopify):
