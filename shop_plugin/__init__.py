@@ -81,12 +81,18 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+STANDALONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+                  "base-uri 'none'; frame-ancestors 'none'")
+
+
 def _register_headers(app: Flask) -> None:
     @app.after_request
     def default_security_headers(response):
-        """App Home pages carry shopifyapp's frame-ancestors CSP; any other HTML may not be framed."""
+        """App Home pages carry shopifyapp's frame-ancestors CSP. Any other HTML (customer choice pages,
+        the evidence pack, unsubscribe) loads nothing from anywhere, runs no script, posts only to itself
+        and may not be framed."""
         if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none';"
+            response.headers["Content-Security-Policy"] = STANDALONE_CSP
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

@@ -97,7 +97,8 @@ def test_app_home_rejects_a_forged_token(app, client):
         assert session().scalars(select(Shop)).all() == []
 
 
-def test_other_html_pages_cannot_be_framed(app, client):
+def test_other_html_pages_cannot_be_framed_and_load_or_run_nothing(app, client):
     response = client.get("/nowhere")
     assert response.status_code == 404
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "script-src" not in csp
