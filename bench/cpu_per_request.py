@@ -1,6 +1,7 @@
 """Server CPU per webhook, user and system, and context switches per webhook: bare against the app.
 
     .venv/bin/python bench/cpu_per_request.py [--databases sqlite,postgresql] [--rounds 3] [--seconds 10]
+                                              [--layouts 2x8,8x1]
 
 Supporting evidence for BENCHMARKS.md (W1), not a benchmark of its own. Each round runs the bare
 endpoint and then the app under gunicorn.conf.py, each at maximum throughput (the same closed loop
@@ -9,6 +10,10 @@ as ingest.py: 16 connections, 2 client processes), and reads the gunicorn worker
 alternate bare and app, so the machine's drift over minutes touches both; compare within a round.
 The ratio of rates is what ingest.py reports; the per-request CPU says where it comes from. Same
 production environment, fresh database and Redis db 14 as ingest.py.
+
+`--layouts` compares gunicorn layouts (WEB_CONCURRENCY x GUNICORN_THREADS; default 2x8, the
+configuration's own): within each round every layout runs bare and then the app, so layouts are
+compared in the same minutes.
 """
 from __future__ import annotations
 
@@ -43,6 +48,14 @@ def counters(pids: list[int]) -> dict[str, int]:
     return out
 
 
+def layout(text: str) -> dict[str, str]:
+    """'8x1' → the gunicorn.conf.py environment for 8 workers of 1 thread."""
+    workers, _, threads = text.partition("x")
+    if not (workers.isdigit() and threads.isdigit() and int(workers) > 0 and int(threads) > 0):
+        raise argparse.ArgumentTypeError(f"a layout is WORKERSxTHREADS, e.g. 2x8, not {text!r}")
+    return {"WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads}
+
+
 def measure(module: str, env: dict, workdir: Path, plan: Plan, first_order_id: int) -> dict:
     with servers.gunicorn(module, env, workdir / "gunicorn.log") as proc:
         workers = [pid for pid in descendants(proc.pid) if pid != proc.pid]
@@ -62,24 +75,26 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--layouts", default="2x8", help="gunicorn layouts WORKERSxTHREADS, comma-separated")
     args = parser.parse_args()
+    layouts = {text.strip(): layout(text.strip()) for text in args.layouts.split(",")}
     plan = Plan(seconds=args.seconds, warmup=2.0)
-    print("| database | round | bare req/s | app req/s | app ÷ bare | CPU per request, user + system ms: bare / app "
-          "| context switches per request, voluntary + involuntary: bare / app |")
-    print("|---|---:|---:|---:|---:|---|---|")
+    print("| database | round | layout | bare req/s | app req/s | app ÷ bare | CPU per request, user + system ms: "
+          "bare / app | context switches per request, voluntary + involuntary: bare / app |")
+    print("|---|---:|---|---:|---:|---:|---|---|")
     order_id = 10**12
     for kind in args.databases.split(","):
         with tempfile.TemporaryDirectory(prefix="shippromise-cpu-") as tmp, \
                 servers.database(kind.strip(), Path(tmp)) as url, servers.redis_db14():
             env = servers.app_env(url, servers.free_port())
             servers.migrate(env)
-            for round_ in range(1, args.rounds + 1):
+            for round_, (name, gunicorn) in ((r, item) for r in range(1, args.rounds + 1) for item in layouts.items()):
                 seen = {}
-                for name, module in TARGETS:
+                for target, module in TARGETS:
                     order_id += 10**7
-                    seen[name] = measure(module, env, Path(tmp), plan, order_id)
+                    seen[target] = measure(module, {**env, **gunicorn}, Path(tmp), plan, order_id)
                 bare, app = seen["bare"], seen["app"]
-                print(f"| {kind} | {round_} | {bare['req_per_s']} | {app['req_per_s']} | "
+                print(f"| {kind} | {round_} | {name} | {bare['req_per_s']} | {app['req_per_s']} | "
                       f"{app['req_per_s'] / bare['req_per_s']:.2f} | "
                       f"{bare['user_ms']} + {bare['system_ms']} / {app['user_ms']} + {app['system_ms']} | "
                       f"{bare['voluntary']} + {bare['involuntary']} / {app['voluntary']} + {app['involuntary']} |",
