@@ -24,7 +24,6 @@ from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
 
 SELF_RESOLVING = ("late_dispatch", "no_tracking", "not_picked_up", "stalled")
-REFUND_CAPS = 1  # advisory lock namespace (see one_at_a_time)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def act(s: Session, cases: list[Case], now: datetime) -> None:
     # A refund prompt may refund automatically within a daily count per shop: one session at a time
     # counts and schedules for a shop (scan workers, webhooks); taken in shop order, so never crosswise.
     for shop_id in sorted({case.shop.id for case, _, prompts, _ in follow_ups if prompts}):
-        one_at_a_time(s, REFUND_CAPS, shop_id)
+        one_at_a_time(s, refunds.REFUND_CAPS, shop_id)
     for case, offers, prompts, resolve in follow_ups:
         _follow_up(s, case, offers, prompts, resolve, now)
 

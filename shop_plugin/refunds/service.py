@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.db import insert_ignore, one_at_a_time, utcnow
 from shop_plugin.disputes.ratio import pressure
 from shop_plugin.effects import service as effects
 from shop_plugin.effects.models import Effect
@@ -38,8 +38,16 @@ def refunded_so_far(s: Session, *, shop: Shop, order_id: int) -> Decimal:
     return Decimal(total or 0)
 
 
+REFUND_CAPS = 1  # advisory lock namespace (see one_at_a_time): a shop's prompts and automatic refund count
+
+
 def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime) -> int | None:
-    """A prompt for this order and trigger, unless one was raised before or another is pending."""
+    """A prompt for this order and trigger, unless one was raised before or another is pending.
+
+    One session at a time raises prompts for a shop (an advisory lock on PostgreSQL, held to commit;
+    SQLite has one writer anyway): the pending check, the insert and the daily count of automatic
+    refunds then see each other, whoever calls (delay scan, webhooks, customer messages and choices)."""
+    one_at_a_time(s, REFUND_CAPS, shop.id)
     if order.total_price is None or order.financial_status in ("refunded", "voided"):
         return None
     refunded = Decimal(money_str(refunded_so_far(s, shop=shop, order_id=order.shopify_id), order.currency))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.refunds import service as refunds
+from tests.chaos.harness import POSTGRES
 from tests.support import OTHER_SHOP, SHOP, bearer, fixture, session_token, signed_webhook
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -288,3 +289,49 @@ def test_automatic_refund_settings_are_validated(client):
     errors = client.put("/api/settings", json=bad, headers=bearer()).json["errors"]
     assert {"refund_rules.automatic.enabled", "refund_rules.automatic.triggers",
             "refund_rules.automatic.max_per_day"} <= set(errors)
+
+
+@POSTGRES
+def test_two_prompts_raised_at_once_for_one_order_leave_one_pending_and_no_error(app, client, monkeypatch):
+    from shop_plugin.extensions import session as db_session
+    from shop_plugin.orders.models import Order
+    from shop_plugin.promises import service as promises
+    from shop_plugin.shops import service as shops
+
+    install(client)
+    signed_webhook(client, "orders/create", order())
+    first_inside, let_go, outcomes = threading.Event(), threading.Event(), {}
+    real_note = refunds.tickets.note_open_tickets
+
+    def slow_first(*args, **kwargs):  # the first raiser stops after its insert, before it commits
+        if threading.current_thread().name == "customer_intent":
+            first_inside.set()
+            let_go.wait(10)
+        return real_note(*args, **kwargs)
+
+    monkeypatch.setattr(refunds.tickets, "note_open_tickets", slow_first)
+
+    def raise_one(trigger):
+        with app.app_context():
+            s = db_session()
+            shop = shops.get(domain=SHOP)
+            order_row = s.scalars(select(Order).where(Order.shop_id == shop.id, Order.shopify_id == 4001)).one()
+            try:
+                settings, _ = promises.get_settings(s, shop=shop)
+                outcomes[trigger] = refunds.raise_prompt(s, shop=shop, order=order_row, trigger=trigger,
+                                                         settings=settings, now=NOW)
+                s.commit()
+            except Exception as exc:  # noqa: BLE001 - the test reports it
+                outcomes[trigger] = exc
+
+    first = threading.Thread(target=raise_one, args=("customer_intent",), name="customer_intent")
+    second = threading.Thread(target=raise_one, args=("repeated_contact",), name="repeated_contact")
+    first.start()
+    assert first_inside.wait(10)
+    second.start()
+    second.join(1.0)
+    let_go.set()
+    first.join(10)
+    second.join(10)
+    assert isinstance(outcomes["customer_intent"], int) and outcomes["repeated_contact"] is None
+    assert [p["trigger"] for p in prompts(client)] == ["customer_intent"]
