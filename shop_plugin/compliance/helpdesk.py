@@ -21,14 +21,25 @@ def _ticket_ids(s: Session, shop: Shop, email: str | None, order_ids: list[int])
 
 
 def export(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -> list[dict]:
-    """Every ticket about the customer, with the messages exchanged (internal notes excluded)."""
+    """Every ticket about the customer, with the messages exchanged: theirs, the staff's replies and the
+    app's own emails to them (acknowledgements, surveys), with the files they sent (name, type, size).
+    Internal notes and the app's lines for staff are the shop's, not the customer's."""
     ids = _ticket_ids(s, shop, email, order_ids)
+    files: dict[int, list] = {}
+    for a in s.execute(select(TicketAttachment.entry_id, TicketAttachment.filename, TicketAttachment.content_type,
+                              TicketAttachment.size).where(TicketAttachment.shop_id == shop.id,
+                                                           TicketAttachment.entry_id.in_(_entry_ids(shop, ids)))):
+        files.setdefault(a.entry_id, []).append({"filename": a.filename, "content_type": a.content_type,
+                                                 "size": a.size})
     entries: dict[int, list] = {}
+    sent_to_them = (TicketEntry.kind == "system") & TicketEntry.email_to.is_not(None)
     for e in s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids),
-                                                 TicketEntry.kind.in_(("inbound", "reply")))
+                                                 TicketEntry.kind.in_(("inbound", "reply")) | sent_to_them)
                        .order_by(TicketEntry.id)):
-        entries.setdefault(e.ticket_id, []).append({"kind": e.kind, "at": e.created_at.isoformat(),
-                                                    "from": e.email_from, "to": e.email_to, "body": e.body})
+        entries.setdefault(e.ticket_id, []).append({"kind": "email" if e.kind == "system" else e.kind,
+                                                    "at": e.created_at.isoformat(), "from": e.email_from,
+                                                    "to": e.email_to, "body": e.body,
+                                                    "attachments": files.get(e.id, [])})
     tickets = s.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id))
     return [{"id": t.id, "reason": t.reason, "title": t.title, "status": t.status,
              "created_at": t.created_at.isoformat(),
@@ -36,12 +47,24 @@ def export(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -
             for t in tickets]
 
 
+def _entry_ids(shop: Shop, ticket_ids: list[int]):
+    return select(TicketEntry.id).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ticket_ids))
+
+
+def opted_out(s: Session, *, shop: Shop, email: str | None) -> str | None:
+    """When the customer stopped delay notices, if they did."""
+    if not email:
+        return None
+    at = s.scalar(select(OptOut.created_at).where(OptOut.shop_id == shop.id, OptOut.email == email.lower()))
+    return at.isoformat() if at else None
+
+
 def redact(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -> int:
     """Erase what the customer wrote and where they wrote from; the tickets stay for the shop's
     records (reason, status, times). Returns how many tickets were touched."""
     ids = _ticket_ids(s, shop, email, order_ids)
     if ids:
-        entry_ids = select(TicketEntry.id).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids))
+        entry_ids = _entry_ids(shop, ids)
         s.execute(delete(TicketAttachment).where(TicketAttachment.shop_id == shop.id,
                                                  TicketAttachment.entry_id.in_(entry_ids)))
         # Every line: the customer's words, ours to them, and the app's own lines, which quote their name

@@ -41,6 +41,7 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
         "orders": [order_export(session(), shop=shop, order=o) for o in orders],
         "conversations": helpdesk.export(session(), shop=shop, email=customer.get("email"),
                                          order_ids=[o.shopify_id for o in orders]),
+        "delay_notices_stopped_at": helpdesk.opted_out(session(), shop=shop, email=customer.get("email")),
     }
     insert_ignore(session(), DataRequest.__table__, {
         "shop_id": shop.id, "webhook_event_id": event_id, "customer_id": customer.get("id"),

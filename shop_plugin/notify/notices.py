@@ -119,7 +119,7 @@ def send(shop: Shop, payload: dict) -> dict:
 
 
 def opt_out(s: Session, *, shop_id: int, email: str) -> None:
-    insert_ignore(s, OptOut.__table__, {"shop_id": shop_id, "email": email, "created_at": utcnow()},
+    insert_ignore(s, OptOut.__table__, {"shop_id": shop_id, "email": email.lower(), "created_at": utcnow()},
                   ["shop_id", "email"])
     s.commit()
 

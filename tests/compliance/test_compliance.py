@@ -202,3 +202,32 @@ def test_unroutable_mail_from_the_customer_is_erased_too(app, client):
     signed_webhook(client, "customers/redact", fixture("customers_redact.json"))
     [(sender, body)] = query(app, "SELECT sender, raw FROM inbound_emails")
     assert sender is None and b"555-625" not in bytes(body)
+
+
+def test_the_export_holds_what_the_app_told_and_kept_about_the_customer(app, client):
+    from shop_plugin.db import utcnow
+    from shop_plugin.helpdesk.attachments import Attachment
+    from shop_plugin.helpdesk.inbound import Incoming, receive
+    from shop_plugin.notify.notices import opt_out
+    from shop_plugin.shops import service as shops
+
+    seed(client)
+    with app.app_context():
+        shop = shops.get(domain=SHOP)
+        receive(session(), shop=shop, now=utcnow(), incoming=Incoming(
+            source="email", sender="john@example.com", body="Photo of the box attached", subject="Damaged",
+            message_id="<photo.1@mail.example.com>", attachments=(Attachment("box.jpg", "image/jpeg", b"\xff" * 10),)))
+        opt_out(session(), shop_id=shop.id, email="John@Example.com")
+        session().commit()
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    with app.app_context():
+        export = session().scalars(select(DataRequest)).one().export
+    order = next(o for o in export["orders"] if o["shopify_id"] == 299938)
+    assert order["promise"]["ship_by"] and order["promise"]["text"]
+    assert "nonce" not in json.dumps(export) and "idempotency_key" not in json.dumps(export)
+    [conversation] = export["conversations"]
+    kinds = [m["kind"] for m in conversation["messages"]]
+    assert kinds[0] == "inbound" and conversation["messages"][0]["attachments"] == [
+        {"filename": "box.jpg", "content_type": "image/jpeg", "size": 10}]
+    assert export["delay_notices_stopped_at"] is not None
+    json.dumps(export)
