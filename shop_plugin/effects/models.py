@@ -1,5 +1,10 @@
-"""An effect outside our database (a metafield write, an email, a refund), recorded in the same
-transaction as the state that calls for it and run afterwards, exactly once per key."""
+"""An effect outside our database (a metafield write, an email, a refund), recorded once per key in
+the same transaction as the state that calls for it, and run afterwards until it is done.
+
+Shopify calls take effect once however often they run (refund idempotency keys, discount codes
+chosen before the call, metafield upserts). An email is sent again only if its worker dies after
+the relay accepted it and before the effect was marked done; the resend carries the same
+Message-ID, which many mailboxes fold into one."""
 from __future__ import annotations
 
 from datetime import datetime
