@@ -141,8 +141,10 @@ def purge_raw() -> int:
     """Periodic job (daily): drop the raw bytes of mails processed longer ago than the retention."""
     s = session()
     cutoff = utcnow() - timedelta(days=current_app.config["INBOUND_RAW_RETENTION_DAYS"])
-    purged = s.execute(update(InboundEmail).where(
-        InboundEmail.status != "received", InboundEmail.processed_at < cutoff, InboundEmail.raw != PURGED)
-        .values(raw=PURGED)).rowcount
+    old = (InboundEmail.status != "received", InboundEmail.processed_at < cutoff)
+    purged = s.execute(update(InboundEmail).where(*old, InboundEmail.raw != PURGED).values(raw=PURGED)).rowcount
+    # Mail that reached no ticket (unroutable, rejected, a bounce of nothing of ours) also forgets its sender.
+    s.execute(update(InboundEmail).where(*old, InboundEmail.ticket_id.is_(None), InboundEmail.sender.is_not(None))
+              .values(sender=None))
     s.commit()
     return purged

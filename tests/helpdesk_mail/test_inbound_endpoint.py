@@ -182,7 +182,27 @@ def test_raw_mail_is_replaced_by_a_marker_after_the_retention_and_stays_deduplic
         assert mail_inbox.purge_raw() == 0
     purged, kept = desk.inbound()
     assert purged.raw == mail_inbox.PURGED and purged.status == "threaded" and kept.raw == recent
+    assert purged.sender  # it reached a ticket, which names the customer anyway
     entries = desk.entries(kind="inbound")
     assert len(entries) == 2 and all(entry.body for entry in entries)
     again = desk.post(old)  # a very late provider retry of the purged mail is still recognised
     assert again.status_code == 202 and again.json["duplicate"] is True and len(desk.inbound()) == 2
+
+
+def test_retention_also_forgets_who_sent_mail_that_reached_no_ticket(desk):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from shop_plugin.db import utcnow
+    from shop_plugin.extensions import session
+    from shop_plugin.helpdesk import mail_inbox
+    from shop_plugin.helpdesk.models import InboundEmail
+
+    assert desk.post(compose("hello", to="nobody-here@in.app.example.test")).json["status"] == "unroutable"
+    with desk.app.app_context():
+        session().execute(update(InboundEmail).values(processed_at=utcnow() - timedelta(days=31)))
+        session().commit()
+        mail_inbox.purge_raw()
+    [row] = desk.inbound()
+    assert row.raw == mail_inbox.PURGED and row.sender is None and row.status == "unroutable"
