@@ -2,11 +2,12 @@
 arrived and by when a person will answer, in their language and the shop's time zone."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time, get_timezone_name
 from jinja2 import TemplateError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.extensions import session
@@ -17,6 +18,7 @@ from shop_plugin.notify import mailer
 from shop_plugin.promises.text import babel_locale, fill
 from shop_plugin.shops.models import Shop
 
+AUTHOR = "Automatic acknowledgement"
 # Merchant wording gets the ticket's template variables plus {{ reply_by }}, in the same sandbox rules.
 _merchant = templating.merchant_environment()
 
@@ -59,6 +61,18 @@ def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str) ->
     return "\n\n".join([hello, fill(words["ack_body"], values), words["ack_more"], values["store"]])
 
 
+# Inbound mail's From: is not authenticated: a forged sender could make the shop's desk answer some
+# address again and again (one ticket per order named). A person who writes this often has had their
+# answer already.
+MAX_PER_ADDRESS_PER_DAY = 3
+
+
+def _acknowledged_today(s: Session, *, shop: Shop, to: str, now: datetime) -> int:
+    return s.scalar(select(func.count()).select_from(TicketEntry).where(
+        TicketEntry.shop_id == shop.id, TicketEntry.kind == "system", TicketEntry.author == AUTHOR,
+        func.lower(TicketEntry.email_to) == to.lower(), TicketEntry.created_at > now - timedelta(days=1))) or 0
+
+
 def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, settings: dict,
              now: datetime) -> TicketEntry | None:
     """Queue the acknowledgement of `entry`, the message that opened or reopened `ticket`, unless the
@@ -67,8 +81,10 @@ def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, sett
         return None
     if customer_mail.opted_out(s, shop=shop, email=ticket.customer_email):
         return None
+    if _acknowledged_today(s, shop=shop, to=ticket.customer_email, now=now) >= MAX_PER_ADDRESS_PER_DAY:
+        return None  # the messages are kept; only the automatic answers stop
     due = when(reply_by(ticket, settings, now), settings, ticket.locale)
-    return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author="Automatic acknowledgement",
+    return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author=AUTHOR,
                                body=text(s, shop=shop, ticket=ticket, settings=settings, due=due),
                                to=ticket.customer_email, in_reply_to=entry.message_id, now=now)
 

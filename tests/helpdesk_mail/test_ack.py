@@ -101,3 +101,13 @@ def test_someone_naming_another_customers_order_learns_nothing_about_it(desk):
     stranger, buyer = (m.get_body(("plain",)).get_content().strip() for m in desk.sink.messages)
     assert stranger == "#1001||||stranger@example.net"
     assert buyer == "#1002|kim@example.com|409.94 USD||kim@example.com"  # the currency's own decimals
+
+
+def test_one_address_gets_at_most_three_automatic_answers_a_day(desk):
+    from shop_plugin.helpdesk import ack
+
+    for n in range(5):  # a forged sender naming one order after another opens a ticket each time
+        desk.order(id=ORDER["id"] + n, name=f"#{1001 + n}", email="victim@example.org")
+        desk.post(compose(f"Where is #{1001 + n}?", sender="victim@example.org", subject=f"Order {n}"))
+    assert len(desk.tickets()) == 5
+    assert [m["To"] for m in desk.sink.messages] == ["victim@example.org"] * ack.MAX_PER_ADDRESS_PER_DAY
