@@ -42,7 +42,7 @@ REFUND_CAPS = 1  # advisory lock namespace (see one_at_a_time): a shop's prompts
 
 
 def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime) -> int | None:
-    """A prompt for this order and trigger, unless one was raised before or another is pending.
+    """A prompt for this order and trigger, unless one was raised before or another is unsettled.
 
     One session at a time raises prompts for a shop (an advisory lock on PostgreSQL, held to commit;
     SQLite has one writer anyway): the pending check, the insert and the daily count of automatic
@@ -55,9 +55,12 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
                              pressure=pressure(s, shop=shop, timezone=settings["timezone"], now=now),
                              rules=cost.rules_of(settings))
-    pending = s.scalar(select(RefundPrompt.id).where(RefundPrompt.shop_id == shop.id, RefundPrompt.status ==
-                                                     "pending", RefundPrompt.order_shopify_id == order.shopify_id))
-    if pending is not None:
+    # Not beside a prompt still open: pending, being refunded, or failed (whose refund may yet turn out
+    # to have been made, or which the merchant may retry or dismiss): one refund question at a time.
+    unsettled = s.scalar(select(RefundPrompt.id).where(
+        RefundPrompt.shop_id == shop.id, RefundPrompt.order_shopify_id == order.shopify_id,
+        RefundPrompt.status.in_(("pending", "accepted", "failed"))).limit(1))
+    if unsettled is not None:
         return None
     prompt_id = insert_ignore(s, RefundPrompt.__table__, {
         "shop_id": shop.id, "order_shopify_id": order.shopify_id, "trigger": trigger,

@@ -168,3 +168,23 @@ def test_the_hook_runs_inside_the_callers_transaction(app, client):
         intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=NOW)
         s.rollback()
         assert refunds.get_all(s, shop=shop) == []
+
+
+def test_a_failed_prompt_holds_back_new_ones_until_it_is_dismissed(app, client, fake_shopify):
+    import httpx
+
+    setup(client)
+    ticket_id = new_ticket(app)
+    message(app, ticket_id, "I want a refund", at=NOW - timedelta(days=2))
+    [first] = prompts(client)
+    refused = {"data": {"refundCreate": {"refund": None, "userErrors": [{"field": None, "message": "Declined"}]}}}
+    fake_shopify.graphql_replies.extend([httpx.Response(200, json={"data": {"order": {"transactions": []}}}),
+                                         httpx.Response(200, json=refused)])
+    assert client.post(f"/api/refund-prompts/{first['id']}/accept", json={}, headers=bearer()).json["status"] == \
+        "failed"
+    message(app, ticket_id, "Hello?", at=NOW - timedelta(days=1))
+    message(app, ticket_id, "Hello??", at=NOW)  # a third message: repeated_contact, held back
+    assert [p["trigger"] for p in prompts(client)] == ["customer_intent"]
+    client.post(f"/api/refund-prompts/{first['id']}/dismiss", json={"reason": "refunded by hand"}, headers=bearer())
+    message(app, ticket_id, "Still nothing", at=NOW + timedelta(minutes=1))
+    assert [p["trigger"] for p in prompts(client)] == ["repeated_contact", "customer_intent"]
