@@ -84,9 +84,10 @@ def load(env: dict[str, str] | None = None) -> dict:
     hops = env.get("TRUSTED_PROXY_HOPS") or "1"
     if not hops.isdigit():
         raise ConfigError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies, got {hops!r}")
-    retention = env.get("INBOUND_RAW_RETENTION_DAYS") or "30"
-    if not retention.isdigit() or int(retention) < 1:
-        raise ConfigError(f"INBOUND_RAW_RETENTION_DAYS must be a whole number of days, 1 or more, got {retention!r}")
+    retention = {name: env.get(name) or "30" for name in ("INBOUND_RAW_RETENTION_DAYS", "WEBHOOK_BODY_RETENTION_DAYS")}
+    for name, days in retention.items():
+        if not days.isdigit() or int(days) < 1:
+            raise ConfigError(f"{name} must be a whole number of days, 1 or more, got {days!r}")
     override = env.get("SHOPIFY_API_ORIGIN_OVERRIDE") or None
     if override:
         if not relaxed:
@@ -114,7 +115,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         # <shop-handle>@INBOUND_EMAIL_DOMAIN reaches that shop's desk. Unset secret: inbound is off.
         "INBOUND_EMAIL_SECRET": env.get("INBOUND_EMAIL_SECRET") or ("dev-inbound-secret" if relaxed else None),
         "INBOUND_EMAIL_DOMAIN": (env.get("INBOUND_EMAIL_DOMAIN") or f"in.{mail_domain}").lower(),
-        "INBOUND_RAW_RETENTION_DAYS": int(retention),
+        **{name: int(days) for name, days in retention.items()},
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
         "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),

@@ -2,7 +2,7 @@
 from shop_plugin.compliance.models import DataRequest
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.effects.models import Effect
-from shop_plugin.events.models import WebhookEvent
+from shop_plugin.events.models import RetentionMark, WebhookEvent
 from shop_plugin.extensions import Base
 from shop_plugin.helpdesk.models import CannedReply, InboundEmail, StaffMember, Ticket, TicketAttachment, TicketEntry
 from shop_plugin.notify.models import Notice, OptOut
@@ -16,5 +16,5 @@ __all__ = [
     "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
     "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "ReconcileRun", "RefundPrompt", "Shop", "ShopSettings",
     "ShopToken", "Ticket", "TicketEntry", "WebhookEvent", "CannedReply", "InboundEmail", "StaffMember",
-    "TicketAttachment", "CustomerChoice",
+    "TicketAttachment", "CustomerChoice", "RetentionMark",
 ]

@@ -18,6 +18,7 @@ PERIODIC: tuple[tuple[str, int], ...] = (
     ("shop_plugin.helpdesk.sla:flag_breaches_job", 300),
     ("shop_plugin.helpdesk.mail_inbox:sweep", 300),
     ("shop_plugin.helpdesk.mail_inbox:purge_raw", 86400),
+    ("shop_plugin.events.retention:purge_bodies", 86400),
 )
 
 

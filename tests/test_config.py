@@ -39,6 +39,7 @@ def test_production_refuses_to_start_without(name):
     ("SHOPIFY_API_ORIGIN_OVERRIDE", "http://127.0.0.1:9100", "development and test only"),
     ("TRUSTED_PROXY_HOPS", "-1", "whole number"),
     ("INBOUND_RAW_RETENTION_DAYS", "0", "1 or more"),
+    ("WEBHOOK_BODY_RETENTION_DAYS", "x", "1 or more"),
 ])
 def test_malformed_values_are_named(name, value, expected):
     with pytest.raises(ConfigError, match=expected):

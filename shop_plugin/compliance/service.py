@@ -10,12 +10,11 @@ from shop_plugin.compliance.export import order_export
 from shop_plugin.compliance.models import DataRequest
 from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.effects.models import Effect
-from shop_plugin.events.models import IGNORED, PROCESSED, WebhookEvent
+from shop_plugin.events.models import IGNORED, PROCESSED, REDACTED_BODY, WebhookEvent
 from shop_plugin.extensions import session
 from shop_plugin.orders.models import FulfillmentEvent, Order
 from shop_plugin.shops.models import Shop
 
-REDACTED_BODY = b'{"redacted": true}'
 REDACTED_ERROR = "[redacted at the customer's request]"
 
 

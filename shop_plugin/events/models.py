@@ -13,6 +13,11 @@ RECEIVED, PROCESSING, PROCESSED, IGNORED, FAILED, DEAD = (
     "received", "processing", "processed", "ignored", "failed", "dead"
 )
 STATUSES = (RECEIVED, PROCESSING, PROCESSED, IGNORED, FAILED, DEAD)
+# What a body becomes when its personal data is erased: at the customer's request (customers/redact),
+# or after the retention period (events/retention.py). An event with such a body has nothing to apply.
+REDACTED_BODY = b'{"redacted": true}'
+EXPIRED_BODY = b'{"removed": "after the retention period"}'
+ERASED_BODIES = (REDACTED_BODY, EXPIRED_BODY)
 
 
 class WebhookEvent(Base):
@@ -41,3 +46,14 @@ class WebhookEvent(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RetentionMark(Base):
+    """How far a retention job has gone through a table (the highest id it has dealt with), so each run
+    reads only the rows added since."""
+
+    __tablename__ = "retention_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

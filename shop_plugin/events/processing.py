@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, update
 
 from shop_plugin import work
 from shop_plugin.db import utcnow
-from shop_plugin.events.models import FAILED, IGNORED, PROCESSED, RECEIVED, WebhookEvent
+from shop_plugin.events.models import ERASED_BODIES, FAILED, IGNORED, PROCESSED, RECEIVED, WebhookEvent
 from shop_plugin.extensions import session
 from shop_plugin.shops import service as shops
 from webhooks import registry
@@ -61,6 +61,8 @@ def _apply(event) -> tuple[str, int | None]:
     handler = registry.handler_for(event.topic)
     if handler is None:
         return IGNORED, None
+    if bytes(event.body) in ERASED_BODIES:
+        raise PermanentError("its body was erased (customer redaction or retention): nothing left to apply")
     try:
         payload = json.loads(event.body)
     except ValueError as exc:
