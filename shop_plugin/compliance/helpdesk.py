@@ -51,7 +51,7 @@ def _entry_ids(shop: Shop, ticket_ids: list[int]):
     return select(TicketEntry.id).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ticket_ids))
 
 
-def opted_out(s: Session, *, shop: Shop, email: str | None) -> str | None:
+def opted_out_at(s: Session, *, shop: Shop, email: str | None) -> str | None:
     """When the customer stopped delay notices, if they did."""
     if not email:
         return None

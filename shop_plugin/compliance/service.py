@@ -40,7 +40,7 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
         "orders": [order_export(session(), shop=shop, order=o) for o in orders],
         "conversations": helpdesk.export(session(), shop=shop, email=customer.get("email"),
                                          order_ids=[o.shopify_id for o in orders]),
-        "delay_notices_stopped_at": helpdesk.opted_out(session(), shop=shop, email=customer.get("email")),
+        "delay_notices_stopped_at": helpdesk.opted_out_at(session(), shop=shop, email=customer.get("email")),
     }
     insert_ignore(session(), DataRequest.__table__, {
         "shop_id": shop.id, "webhook_event_id": event_id, "customer_id": customer.get("id"),
@@ -66,11 +66,12 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     s.execute(update(WebhookEvent).where(
         WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(listed)
     ).values(body=REDACTED_BODY))
-    _redact_unapplied_events(shop, listed, {e.lower() for e in emails if e}, customer.get("id"), event_id)
-    for email in (e for e in emails if e):
-        for model in (Effect, WebhookEvent):  # a relay's refusal or a bounce quotes the address
-            shop_rows = model.shop_id == shop.id if model is Effect else model.shop_domain == shop.domain
-            s.execute(update(model).where(shop_rows, func.lower(model.error).contains(email.lower(), autoescape=True))
+    addresses = {e.lower() for e in emails if e}
+    _redact_unapplied_events(shop, listed, addresses, customer.get("id"), event_id)
+    errors = ((Effect, Effect.shop_id == shop.id), (WebhookEvent, WebhookEvent.shop_domain == shop.domain))
+    for address in addresses:
+        for model, shops_rows in errors:  # a relay's refusal or a bounce quotes the address
+            s.execute(update(model).where(shops_rows, func.lower(model.error).contains(address, autoescape=True))
                       .values(error=REDACTED_ERROR))
     who = [DataRequest.customer_id == customer["id"]] if customer.get("id") else []
     who += [DataRequest.customer_email == customer["email"]] if customer.get("email") else []

@@ -53,6 +53,13 @@ def check_changes(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
     return errors
 
 
+def _hold(s: Session, ticket: Ticket) -> None:
+    """Lock the ticket's row until commit and read it as committed: a request changing or writing on the
+    same ticket at the same moment waits for this one, then sees what it did (PostgreSQL; SQLite has one
+    writer at a time)."""
+    s.refresh(ticket, with_for_update=True)
+
+
 def _settings(s: Session, shop: Shop) -> dict:
     from shop_plugin.promises import service as promises
 
@@ -65,9 +72,7 @@ def update_ticket(s: Session, *, shop: Shop, ticket: Ticket, changes: dict, staf
     errors = check_changes(s, shop, changes)
     if errors:
         return errors
-    # Compared with what another request committed a moment ago, not with what this one read: two people
-    # resolving at once must not both count as the first resolution (two satisfaction surveys).
-    s.refresh(ticket, with_for_update=True)
+    _hold(s, ticket)  # two people resolving at once must not both count as the first resolution (two surveys)
     who = staff_service.display_name(staff) if staff else "ShipPromise"
     lines = []
     if "priority" in changes and changes["priority"] != ticket.priority:
@@ -145,8 +150,8 @@ DOUBLE_SUBMIT = timedelta(seconds=60)
 def _just_sent(s: Session, *, shop: Shop, ticket: Ticket, kind: str, body: str, staff: StaffMember | None,
                now: datetime) -> TicketEntry | None:
     """The same message from the same person on this ticket a moment ago: a double click on Send, or a
-    client retrying after a timeout. The ticket row is locked first, so two at once see each other."""
-    s.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    client retrying after a timeout. The ticket is held first, so two at once see each other."""
+    _hold(s, ticket)
     same_person = TicketEntry.staff_id == staff.id if staff else TicketEntry.staff_id.is_(None)
     return s.scalars(select(TicketEntry).where(
         TicketEntry.shop_id == shop.id, TicketEntry.ticket_id == ticket.id, TicketEntry.kind == kind, same_person,

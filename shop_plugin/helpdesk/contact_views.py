@@ -34,9 +34,7 @@ bp = Blueprint("contact", __name__)
 PER_VISITOR = "5 per 10 minutes;20 per day"
 PER_SENDER = "3 per 10 minutes;10 per day"
 PER_SHOP = "300 per hour"
-PAGE_HEADERS = {"Cache-Control": "no-store",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                           "base-uri 'none'; frame-ancestors 'none'"}
+PAGE_HEADERS = {"Cache-Control": "no-store"}  # the CSP is the app's default for pages outside App Home
 
 
 @bp.record_once

@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from shop_plugin.extensions import session
-from shop_plugin.helpdesk.contact_views import PAGE_HEADERS
 from shop_plugin.notify import notices
 
 bp = Blueprint("notify", __name__)
@@ -20,6 +19,6 @@ def unsubscribe(token: str):
     if who is None:
         abort(404)
     if request.method != "POST":
-        return render_template("notify/unsubscribe_confirm.html"), 200, PAGE_HEADERS
+        return render_template("notify/unsubscribe_confirm.html")
     notices.opt_out(session(), shop_id=who[0], email=who[1])
-    return render_template("notify/unsubscribed.html"), 200, PAGE_HEADERS
+    return render_template("notify/unsubscribed.html")
