@@ -19,9 +19,11 @@ within 2 × the burst (120 s after it ends).
    the base rate, `--seconds` at 10 × base (the burst), then the base rate again for 2 × the
    burst. Bodies: 5 KB orders/create as in W1 (10 % Shopify-style repeats), created "now".
 5. Every 0.5 s: events not yet processed (received, processing or failed awaiting retry), all of
-   them and those received before the burst ended, and the RQ queue length. Drain time = from
-   the end of the burst until no event received before the end of the burst is left unprocessed.
-   If the schedule ends first, polling goes on (no traffic) for up to `--max-wait` s.
+   them and those received before the burst ended, and the length of both RQ queues. Drain time =
+   from the end of the burst until no event received before the end of the burst is left
+   unprocessed. Then, until no effect is left pending: when the metafields writes each new order
+   schedules, low-priority jobs that wait for the events (shop_plugin/jobs.py), caught up. If the
+   schedule ends first, polling goes on (no traffic) for up to `--max-wait` s.
 """
 from __future__ import annotations
 
@@ -212,12 +214,12 @@ def _burst(args, env: dict, port: int, base: float, burst: float, backlog: worke
     burst_end = burst_start + args.seconds
     burst_end_utc = datetime.fromtimestamp(burst_end, UTC)
     schedule_end = burst_end + segments[2].seconds
-    key = f"rq:queue:{env['RQ_QUEUE']}"
+    key, low_key = f"rq:queue:{env['RQ_QUEUE']}", f"rq:queue:{env['RQ_QUEUE']}-low"  # jobs.NORMAL, jobs.LOW
     print(f"[burst] {datetime.fromtimestamp(start_at, UTC):%H:%M:%S} warm {args.warm:g}s @ {base:.1f}/s, "
           f"burst {args.seconds:g}s @ {burst:.1f}/s until {burst_end_utc:%H:%M:%S} UTC, "
           f"then {segments[2].seconds:g}s @ {base:.1f}/s", flush=True)
     pool = multiprocessing.get_context("fork").Pool(len(jobs), initializer=_child_signals)
-    timeline, drained_at, peak = [], None, (0, 0.0)
+    timeline, drained_at, caught_up_at, peak = [], None, None, (0, 0.0)
     try:
         pending_result = pool.map_async(run_client, jobs)
         last_print = 0.0
@@ -226,19 +228,25 @@ def _burst(args, env: dict, port: int, base: float, burst: float, backlog: worke
             now = time.time()
             total = backlog.pending()
             of_burst = backlog.pending(burst_end_utc) if now >= burst_end else None
-            jobs_queued = redis.llen(key)
-            timeline.append((round(now - burst_start, 1), total, of_burst, jobs_queued))
+            jobs_queued, low_queued = redis.llen(key), redis.llen(low_key)
+            writes = backlog.scalar("SELECT count(*) FROM effects WHERE status IN ('pending', 'processing')") \
+                if drained_at is not None else None
+            timeline.append((round(now - burst_start, 1), total, of_burst, jobs_queued, low_queued, writes))
             if total > peak[0]:
                 peak = (total, round(now - burst_start, 1))
             if now - last_print >= 10:
                 phase = "warm" if now < burst_start else "burst" if now < burst_end else "after"
                 print(f"    {phase:5} t={now - burst_start:6.1f}s backlog {total} (of the burst: {of_burst}), "
-                      f"{jobs_queued} jobs queued", flush=True)
+                      f"{jobs_queued} jobs queued, {low_queued} low-priority", flush=True)
                 last_print = now
             if drained_at is None and of_burst == 0 and now >= burst_end + 0.5:
                 drained_at = now
                 print(f"    burst backlog drained {drained_at - burst_end:.1f}s after the burst ended", flush=True)
-            if pending_result.ready() and (drained_at is not None or now > schedule_end + args.max_wait):
+            if caught_up_at is None and writes == 0:
+                caught_up_at = now
+                print(f"    background writes (low priority) caught up {caught_up_at - burst_end:.1f}s after "
+                      "the burst ended", flush=True)
+            if pending_result.ready() and (caught_up_at is not None or now > schedule_end + args.max_wait):
                 break
             if now > schedule_end + args.max_wait + 60:
                 raise RuntimeError("load clients did not finish")
@@ -259,6 +267,7 @@ def _burst(args, env: dict, port: int, base: float, burst: float, backlog: worke
         "repeats": sum(r.outcome.repeats for r in results), "latency_ms": latencies,
         "peak_backlog": {"events": peak[0], "at_s_from_burst_start": peak[1]},
         "drain_seconds_after_burst": drain_s, "drain_limit_seconds": 2 * args.seconds,
+        "background_writes_caught_up_after_burst_s": round(caught_up_at - burst_end, 1) if caught_up_at else None,
         "timeline": timeline[::4],
     }
     out["verdict"] = {
@@ -280,8 +289,9 @@ def markdown(res: dict) -> str:
     return "\n".join([
         "| bare / ingest max req/s (ratio) | base → burst req/s | sent | statuses | connection errors "
         "(drops, timeouts, unsent) | 5xx | latency p50 / p99 / max ms: warm, burst, after | peak backlog | "
-        "drained after burst (≤ 2 × burst) | workers alone: events/s | peak RSS MiB web / RQ |",
-        "|---|---|---:|---|---|---|---|---|---|---:|---|",
+        "drained after burst (≤ 2 × burst) | background writes caught up after | workers alone: events/s | "
+        "peak RSS MiB web / RQ |",
+        "|---|---|---:|---|---|---|---|---|---|---|---:|---|",
         f"| {cal['bare']['req_per_s']:.0f} / {cal['ingest']['req_per_s']:.0f} "
         f"({cal['ingest']['req_per_s'] / max(cal['bare']['req_per_s'], 1e-9):.2f}) | "
         f"{res['rates']['base']:.0f} → {res['rates']['burst']:.0f} for {b['segments'][1]['seconds']:g}s | "
@@ -291,7 +301,8 @@ def markdown(res: dict) -> str:
         f"({mark(v['no_5xx'])}) | " + ", ".join(f"{lat[p]['p50']} / {lat[p]['p99']} / {lat[p]['max']}"
                                                  for p in ("warm", "burst", "after")) +
         f" | {b['peak_backlog']['events']} | {b['drain_seconds_after_burst']} s of {b['drain_limit_seconds']} "
-        f"({mark(v['drained_within_2x'])}) | {res['calibration_drain']['events_per_s']} | "
+        f"({mark(v['drained_within_2x'])}) | {b.get('background_writes_caught_up_after_burst_s')} s | "
+        f"{res['calibration_drain']['events_per_s']} | "
         f"{rss('web worker')} / {rss('rq worker')} |",
     ])
 

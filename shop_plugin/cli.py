@@ -152,7 +152,8 @@ def worker(burst: bool) -> None:
     if not isinstance(q, jobs.RQQueue):
         raise click.ClickException("REDIS_URL is not set: jobs run inline in the web process")
     jobs.bind_worker_app(current_app._get_current_object())
-    SimpleWorker([q.queue], connection=q.redis).work(burst=burst, with_scheduler=False)
+    # In this order: a low-priority job waits while any other does (jobs.NORMAL, jobs.LOW).
+    SimpleWorker([q.queue, q.low_queue], connection=q.redis).work(burst=burst, with_scheduler=False)
     q.close()  # send what the last jobs left with this process's flusher (effects)
 
 

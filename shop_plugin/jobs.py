@@ -27,6 +27,13 @@ IDS_PER_JOB = 20
 # job (which strikes mid-task, e.g. after a relay accepted an email and before it was marked sent)
 # is never reached by a batch of slow tasks (twenty emails through a slow relay).
 BATCH_BUDGET = JOB_TIMEOUT / 3
+# A worker takes a LOW job only when no NORMAL one waits (RQ reads its queues in order). LOW is for
+# work that may trail a burst without anyone waiting on it: the Admin API writes that mirror what
+# the database already holds, which Shopify's per-shop budget paces anyway. Everything a person
+# waits for (webhook events, emails, refunds, replies) is NORMAL.
+NORMAL, LOW = "normal", "low"
+LOW_SUFFIX = "-low"  # the LOW queue's name: RQ_QUEUE + this
+Call = tuple[str, tuple, str]  # (task path, args, priority): what enqueue_soon buffers
 
 
 def task_path(func: Callable) -> str:
@@ -50,7 +57,8 @@ def run_many(path: str, *row_ids: int) -> None:
     with _holding(_worker_app or current_app._get_current_object()):
         for done, row_id in enumerate(row_ids):
             if done and time.monotonic() - started > BATCH_BUDGET:  # at least one, then see BATCH_BUDGET
-                _held.jobs.extend((path, (rest,)) for rest in row_ids[done:])
+                priority = _running_priority()
+                _held.jobs.extend((path, (rest,), priority) for rest in row_ids[done:])
                 log.warning("job %s: %d ids left after %.0f s, queued again", path, len(row_ids) - done,
                             time.monotonic() - started)
                 return
@@ -58,6 +66,14 @@ def run_many(path: str, *row_ids: int) -> None:
                 run_task(path, row_id)
             except Exception:  # noqa: BLE001 - logged; the row's claim and retry state live in the database
                 log.exception("job %s(%s) failed; the sweeper will retry it", path, row_id)
+
+
+def _running_priority() -> str:
+    """The priority of the RQ job running on this thread (the queue it came from)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    return LOW if job is not None and job.origin.endswith(LOW_SUFFIX) else NORMAL
 
 
 _held = threading.local()  # enqueue_soon calls the job running on this thread holds back, else None
@@ -110,10 +126,10 @@ class InlineQueue:
         except Exception:
             log.exception("inline job %s%r failed; the sweeper will retry it", path, args)
 
-    def enqueue_soon(self, path: str, *args) -> None:
+    def enqueue_soon(self, path: str, *args, priority: str = NORMAL) -> None:
         self.enqueue(path, *args)
 
-    def enqueue_each(self, path: str, row_ids: list[int]) -> None:
+    def enqueue_each(self, path: str, row_ids: list[int], priority: str = NORMAL) -> None:
         for row_id in row_ids:
             self.enqueue(path, row_id)
 
@@ -141,6 +157,8 @@ class RQQueue:
 
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(name, connection=self.redis)
+        self.low_queue = Queue(name + LOW_SUFFIX, connection=self.redis)
+        self.queues = {NORMAL: self.queue, LOW: self.low_queue}  # a worker's order: see NORMAL, LOW
         self.buffer: SimpleQueue = SimpleQueue()
         self.flusher: threading.Thread | None = None
         self.flusher_lock = threading.Lock()
@@ -152,20 +170,21 @@ class RQQueue:
     def enqueue(self, path: str, *args) -> None:
         self.queue.enqueue(run_task, path, *args, job_timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=86400)
 
-    def enqueue_each(self, path: str, row_ids: list[int]) -> None:
+    def enqueue_each(self, path: str, row_ids: list[int], priority: str = NORMAL) -> None:
         """One call per id, sent now in one pipeline (batched as the flusher does)."""
         if row_ids:
-            self.queue.enqueue_many(self._jobs([(path, (row_id,)) for row_id in row_ids]))
+            self._send([(path, (row_id,), priority) for row_id in row_ids])
 
-    def enqueue_soon(self, path: str, *args) -> None:
+    def enqueue_soon(self, path: str, *args, priority: str = NORMAL) -> None:
         """Hand the job to the flusher thread (started in this process on first use), or to the RQ
         job running on this thread (`run_task`, `run_many`), which sends it when it ends."""
+        call = (path, args, priority)
         held = getattr(_held, "jobs", None)
         if held is not None:
-            held.append((path, args))
+            held.append(call)
             return
         if self.closing.is_set():  # no flusher after close(): send at once rather than buffer for nobody
-            self.send([(path, args)])
+            self.send([call])
             return
         if self.flusher is None or not self.flusher.is_alive():
             with self.flusher_lock:
@@ -173,7 +192,7 @@ class RQQueue:
                     self.flusher = threading.Thread(target=self._flush_forever, name="rq-flusher", daemon=True)
                     self.flusher.start()
         if self.buffer.qsize() < self.MAX_BUFFERED:
-            self.buffer.put((path, args))
+            self.buffer.put(call)
 
     def flush(self, block: bool = True) -> int:
         """Send what is buffered now; returns how many jobs were sent."""
@@ -189,16 +208,26 @@ class RQQueue:
         self.send(batch)
         return len(batch)
 
-    def send(self, batch: list[tuple[str, tuple]]) -> None:
-        """Enqueue (path, args) calls in one pipeline; on failure log: their rows are durable."""
+    def send(self, batch: list[Call]) -> None:
+        """Enqueue (path, args, priority) calls in one pipeline; on failure log: their rows are durable."""
         if batch:
             try:
-                self.queue.enqueue_many(self._jobs(batch))
+                self._send(batch)
             except Exception:  # noqa: BLE001 - the rows are durable; the sweeper enqueues them later
                 log.exception("could not enqueue %d job(s); the sweeper will", len(batch))
 
+    def _send(self, batch: list[Call]) -> None:
+        """Each priority's calls to its queue, all in one pipeline (one round trip)."""
+        by_priority: dict[str, list[tuple[str, tuple]]] = {}
+        for path, args, priority in batch:
+            by_priority.setdefault(priority, []).append((path, args))
+        with self.redis.pipeline() as pipe:
+            for priority, calls in by_priority.items():
+                self.queues[priority].enqueue_many(self._jobs(calls), pipeline=pipe)
+            pipe.execute()
+
     def _jobs(self, batch: list[tuple[str, tuple]]) -> list:
-        """RQ jobs for the buffered calls: batchable ones grouped, IDS_PER_JOB ids a job."""
+        """RQ jobs for the buffered calls of one priority: batchable ones grouped, IDS_PER_JOB ids a job."""
         jobs, ids = [], {}
         for path, args in batch:
             if path in BATCHABLE and len(args) == 1:
@@ -259,15 +288,15 @@ def queue() -> InlineQueue | RQQueue:
     return current_app.extensions["jobs"]
 
 
-def enqueue_soon(func: Callable, *args) -> None:
+def enqueue_soon(func: Callable, *args, priority: str = NORMAL) -> None:
     """Queue `func(*args)` without waiting for Redis: for callers whose work is already durable
     (a committed webhook row), where a lost enqueue only means the sweeper runs it later."""
-    queue().enqueue_soon(task_path(func), *args)
+    queue().enqueue_soon(task_path(func), *args, priority=priority)
 
 
-def enqueue_each(func: Callable, row_ids: list[int]) -> None:
+def enqueue_each(func: Callable, row_ids: list[int], priority: str = NORMAL) -> None:
     """Queue `func(row_id)` for every id (the sweeps). Raises if the queue is unreachable."""
-    queue().enqueue_each(task_path(func), row_ids)
+    queue().enqueue_each(task_path(func), row_ids, priority=priority)
 
 
 def enqueue(func: Callable, *args) -> None:

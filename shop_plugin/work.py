@@ -84,12 +84,13 @@ def fail(row, exc: Exception, *, max_attempts: int, permanent: bool, retry_after
         row.status, row.next_attempt_at = FAILED, utcnow() + (retry_after or backoff(row.attempts))
 
 
-def due_ids(s: Session, model, fresh_status: str, limit: int) -> list[int]:
-    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned."""
+def due_ids(s: Session, model, fresh_status: str, limit: int, *also) -> list:
+    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned. Their ids, or
+    (id, *also) rows when other columns are asked for."""
     stmt = (
-        select(model.id)
+        select(model.id, *also)
         .where(model.status.in_((fresh_status, FAILED, RUNNING)), model.next_attempt_at <= utcnow())
         .order_by(model.next_attempt_at)
         .limit(limit)
     )
-    return list(s.scalars(stmt))
+    return list(s.execute(stmt)) if also else list(s.scalars(stmt))

@@ -145,7 +145,8 @@ def redis_env():
         need_service("Redis", str(exc))
     name = f"shippromise-test-{uuid.uuid4().hex[:12]}"
     yield {"REDIS_URL": REDIS_URL, "RQ_QUEUE": name}
-    Queue(name, connection=conn).delete(delete_jobs=True)
+    for queue in (name, name + "-low"):  # the app's queues: jobs.NORMAL's and jobs.LOW's
+        Queue(queue, connection=conn).delete(delete_jobs=True)
 
 
 class SmtpSink:

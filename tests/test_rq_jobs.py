@@ -83,10 +83,10 @@ def test_the_flusher_waits_for_deliveries_arriving_one_by_one_to_share_a_job(mak
         def linger(seconds: float) -> None:  # six more deliveries arrive while the flusher lingers
             lingered.append(seconds)
             for event_id in arrivals:
-                queue.buffer.put((jobs.task_path(processing.process_event), (event_id,)))
+                queue.buffer.put((jobs.task_path(processing.process_event), (event_id,), jobs.NORMAL))
 
         monkeypatch.setattr(jobs.time, "sleep", linger)
-        queue.buffer.put((jobs.task_path(processing.process_event), (1,)))
+        queue.buffer.put((jobs.task_path(processing.process_event), (1,), jobs.NORMAL))
         assert queue.flush(block=True) == 7
     assert lingered == [jobs.RQQueue.LINGER]
     assert [sorted(job.args[1:]) for job in queue.queue.jobs] == [[1, 2, 3, 4, 5, 6, 7]]
@@ -165,25 +165,78 @@ def test_a_batch_past_its_time_budget_queues_the_rest_again_instead_of_meeting_r
     assert sorted(arg for job in again for arg in job.args[1:]) == [2, 3, 4]
 
 
-def test_effects_a_batched_job_schedules_are_sent_as_one_job_when_it_ends(make_app, redis_env, monkeypatch):
+def processed_in_one_job(app, monkeypatch, orders: int) -> None:
+    """`orders` new orders delivered, their events taken off the queue and run as one batched job."""
     from shop_plugin import jobs
+
+    client = app.test_client()
+    for n in range(orders):
+        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
+    assert queued(app, orders) == orders
+    app.extensions["jobs"].queue.empty()
+    monkeypatch.setattr(jobs, "_worker_app", app)
+    jobs.run_many("shop_plugin.events.processing:process_event", *range(1, orders + 1))
+
+
+def test_effects_a_batched_job_schedules_are_sent_as_one_job_when_it_ends(make_app, redis_env, monkeypatch):
     from shop_plugin.effects.models import Effect
 
     app = make_app(env=redis_env)
-    client = app.test_client()
-    for n in range(5):
-        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
-    assert queued(app, 5) == 5
-    app.extensions["jobs"].queue.empty()
-    monkeypatch.setattr(jobs, "_worker_app", app)
-    jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3, 4, 5)
+    processed_in_one_job(app, monkeypatch, orders=5)
     assert statuses(app) == ["processed"] * 5
     with app.app_context():
-        effect_ids = sorted(session().scalars(select(Effect.id)))
-    assert len(effect_ids) >= 5  # at least each new order's metafields write
-    queued_jobs = app.extensions["jobs"].queue.jobs
+        effect_ids = sorted(session().scalars(select(Effect.id).where(Effect.kind == "promise_metafields")))
+    assert len(effect_ids) == 5  # each new order's metafields write
+    queued_jobs = app.extensions["jobs"].low_queue.jobs
     assert [(job.func_name.rsplit(".", 1)[-1], sorted(job.args[1:])) for job in queued_jobs] == \
         [("run_many", effect_ids)]  # not one RQ job per effect, and none sent before the batch ended
+
+
+def test_a_worker_runs_metafield_writes_only_when_no_webhook_event_waits(make_app, redis_env, monkeypatch):
+    """In a burst of orders, the copy of each order and its delay check come first; the metafields
+    write each new order schedules (a low-priority job) waits until no event job is left."""
+    from shop_plugin import jobs
+
+    app = make_app(env=redis_env)
+    client = app.test_client()
+    processed_in_one_job(app, monkeypatch, orders=3)  # their metafields writes: queued first
+    assert len(app.extensions["jobs"].low_queue.jobs) == 1
+    for n in range(3, 6):
+        signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
+    assert queued(app, 3) == 3  # the later orders' events, queued after the writes
+    ran, real = [], jobs.run_task
+
+    def recording(path: str, *args):
+        ran.append(path.rsplit(":", 1)[-1])
+        return real(path, *args)
+
+    monkeypatch.setattr(jobs, "run_task", recording)
+    run_worker(app)
+    assert statuses(app) == ["processed"] * 6
+    assert ran == ["process_event"] * 3 + ["run"] * 6
+
+
+def test_the_effect_sweep_queues_each_effect_at_its_kinds_priority(make_app, redis_env):
+    from shop_plugin.effects import service as effects
+    from shop_plugin.effects.models import Effect
+    from shop_plugin.shops.models import Shop
+
+    app = make_app(env=redis_env)
+    with app.app_context():
+        s = session()
+        shop = Shop(domain="sweep-shop.myshopify.com", installed_at=utcnow())
+        s.add(shop)
+        s.flush()
+        due = utcnow() - timedelta(seconds=1)
+        for kind in ("promise_metafields", "ticket_ack"):
+            s.add(Effect(shop_id=shop.id, kind=kind, key="1", payload={}, status="pending", attempts=0,
+                         created_at=due, next_attempt_at=due))
+        s.commit()
+        ids = dict(s.execute(select(Effect.kind, Effect.id)).all())
+        assert effects.sweep() == 2
+    rq = app.extensions["jobs"]
+    assert [job.args[1:] for job in rq.queue.jobs] == [(ids["ticket_ack"],)]
+    assert [job.args[1:] for job in rq.low_queue.jobs] == [(ids["promise_metafields"],)]
 
 
 def test_redis_down_still_answers_200_and_the_sweeper_catches_up(make_app, redis_env):

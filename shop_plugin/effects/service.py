@@ -35,7 +35,17 @@ EXECUTORS = {
     "choice_discount": "shop_plugin.refunds.choice_effects:create_discount",
     "choice_refund": "shop_plugin.refunds.choice_effects:refund",
 }
-_AFTER_COMMIT = "effects_to_enqueue"
+# Kinds whose jobs are low priority (jobs.LOW): they only copy to Shopify what the database already
+# holds, and Shopify's per-shop budget paces them anyway, so in a burst of orders they wait for the
+# webhook events, emails and refunds instead of doubling the work ahead of them.
+BACKGROUND_KINDS = frozenset({"promise_metafields"})
+_AFTER_COMMIT = "effects_to_enqueue"  # (effect id, kind) scheduled in this transaction
+
+
+def priority(kind: str) -> str:
+    from shop_plugin import jobs
+
+    return jobs.LOW if kind in BACKGROUND_KINDS else jobs.NORMAL
 
 
 class RetryLater(Exception):
@@ -59,7 +69,7 @@ def schedule(s: Session, *, shop: Shop, kind: str, key: str, payload: dict) -> i
         "created_at": utcnow(), "next_attempt_at": utcnow() + timedelta(minutes=1),
     }, ["shop_id", "kind", "key"])
     if effect_id is not None:
-        s.info.setdefault(_AFTER_COMMIT, []).append(effect_id)
+        s.info.setdefault(_AFTER_COMMIT, []).append((effect_id, kind))
     return effect_id
 
 
@@ -69,21 +79,21 @@ def schedule_many(s: Session, wanted: list[tuple[int, str, str, dict]]) -> list[
         raise ValueError(f"unknown effect kind(s) {sorted(unknown)!r}")
     now = utcnow()
     table = Effect.__table__
-    ids = [row.id for row in insert_ignore_many(s, table, [
+    rows = insert_ignore_many(s, table, [
         {"shop_id": shop_id, "kind": kind, "key": key, "payload": payload, "status": PENDING, "attempts": 0,
          "created_at": now, "next_attempt_at": now + timedelta(minutes=1)} for shop_id, kind, key, payload in wanted
-    ], ["shop_id", "kind", "key"], [table.c.id])]
-    s.info.setdefault(_AFTER_COMMIT, []).extend(ids)
-    return ids
+    ], ["shop_id", "kind", "key"], [table.c.id, table.c.kind])
+    s.info.setdefault(_AFTER_COMMIT, []).extend((row.id, row.kind) for row in rows)
+    return [row.id for row in rows]
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(s: Session) -> None:
     from shop_plugin import jobs
 
-    for effect_id in s.info.pop(_AFTER_COMMIT, []):
-        try:
-            jobs.enqueue_soon(run, effect_id)  # the row is committed: a lost hand-off only waits for the sweep
+    for effect_id, kind in s.info.pop(_AFTER_COMMIT, []):
+        try:  # the row is committed: a lost hand-off only waits for the sweep
+            jobs.enqueue_soon(run, effect_id, priority=priority(kind))
         except Exception:  # noqa: BLE001 - the sweeper enqueues it later
             log.exception("could not enqueue effect %s; the sweeper will", effect_id)
 
@@ -122,6 +132,10 @@ def sweep(limit: int = 500) -> int:
     """Enqueue effects that are due: never run, due for a retry, or abandoned by a worker."""
     from shop_plugin import jobs
 
-    ids = work.due_ids(session(), Effect, PENDING, limit)
-    jobs.enqueue_each(run, ids)
-    return len(ids)
+    due = work.due_ids(session(), Effect, PENDING, limit, Effect.kind)
+    by_priority: dict[str, list[int]] = {}
+    for effect_id, kind in due:
+        by_priority.setdefault(priority(kind), []).append(effect_id)
+    for level, ids in by_priority.items():
+        jobs.enqueue_each(run, ids, priority=level)
+    return len(due)
