@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     DateTime,
     Insert,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
+    null,
     or_,
     text,
 )
@@ -116,6 +119,20 @@ def upsert_newer(
     Returns the row id when this write won, None when a newer state was already stored.
     One statement, so two workers racing on the same row cannot both insert or regress it.
     """
+    stored = upsert_newer_row(session, table, values, keys, version)
+    return None if stored is None else stored.id
+
+
+class Stored(NamedTuple):
+    id: int
+    new: bool | None  # True: inserted, False: an existing row updated, None: the database cannot tell (SQLite)
+
+
+def upsert_newer_row(
+    session: Session, table: Table, values: dict, keys: list[str], version: str
+) -> Stored | None:
+    """`upsert_newer`, also telling whether the row was new: PostgreSQL marks a row its upsert
+    updated with the updating transaction (xmax), an inserted one with 0; SQLite cannot tell."""
     def build(s: Session | Connection) -> Insert:
         stmt = dialect_insert(s, table)
         stored, incoming = table.c[version], stmt.excluded[version]
@@ -124,10 +141,12 @@ def upsert_newer(
             set_={k: stmt.excluded[k] for k in values if k not in keys},
             where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
         )
-        return stmt.returning(table.c.id)
+        new = literal_column("xmax = 0", Boolean) if dialect_name(s) == "postgresql" else null()
+        return stmt.returning(table.c.id, new.label("new"))
 
     stmt = built_once(session, ("upsert_newer", table.name, tuple(values), tuple(keys), version), build)
-    return session.execute(stmt, values).scalar_one_or_none()
+    row = session.execute(stmt, values).one_or_none()
+    return None if row is None else Stored(row.id, row.new)
 
 
 def one_of(session: Session, column, values) -> ColumnElement:

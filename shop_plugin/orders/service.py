@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore, upsert_newer
+from shop_plugin.db import Stored, insert_ignore, upsert_newer, upsert_newer_row
 from shop_plugin.orders import payloads
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.shops.models import Shop
@@ -14,13 +14,16 @@ from shop_plugin.shops.models import Shop
 KEY = ["shop_id", "shopify_id"]
 
 
-def upsert_order(s: Session, *, shop: Shop, payload: dict) -> int | None:
-    """Store an order webhook; returns the row id, or None when a newer state is stored."""
+def upsert_order(s: Session, *, shop: Shop, payload: dict) -> Stored | None:
+    """Store an order webhook; returns the row id and whether the order is new to us (None when the
+    database cannot tell), or None when a newer state is stored."""
     values = {**payloads.order_values(payload), "shop_id": shop.id}
-    order_id = upsert_newer(s, Order.__table__, values, KEY, version="updated_at")
-    if order_id is None:
+    stored = upsert_newer_row(s, Order.__table__, values, KEY, version="updated_at")
+    if stored is None:
         return None
-    s.execute(delete(LineItem).where(LineItem.order_id == order_id))
+    order_id = stored.id
+    if stored.new is not True:  # a new order has no line items to replace
+        s.execute(delete(LineItem).where(LineItem.order_id == order_id))
     items = [
         {**payloads.line_item_values(i), "shop_id": shop.id, "order_id": order_id}
         for i in payload.get("line_items") or []
@@ -31,7 +34,7 @@ def upsert_order(s: Session, *, shop: Shop, payload: dict) -> int | None:
         upsert_fulfillment(s, shop=shop, payload=fulfillment, order_id=int(payload["id"]))
     for refund in payload.get("refunds") or []:
         record_refund(s, shop=shop, payload=refund)
-    return order_id
+    return stored
 
 
 def upsert_fulfillment(s: Session, *, shop: Shop, payload: dict, order_id: int | None = None) -> int | None:

@@ -103,12 +103,14 @@ _PROMISED = select(OrderPromise.id).where(OrderPromise.shop_id == bindparam("sho
                                           OrderPromise.order_shopify_id == bindparam("order"))
 
 
-def promise_order(s: Session, *, shop: Shop, payload: dict) -> None:
+def promise_order(s: Session, *, shop: Shop, payload: dict, new_order: bool = False) -> None:
     """Store the order's promise the first time we see the order; never recompute it later,
     because it is what the customer was told. Product tags are not in order webhooks, so
-    supplier rules match orders by line-item vendor."""
+    supplier rules match orders by line-item vendor. `new_order`: the order was stored just now for
+    the first time, so its promise is not looked for first (the insert still keeps the one there)."""
     created_at = parse_time(payload.get("created_at"))
-    if created_at is None or s.execute(_PROMISED, {"shop": shop.id, "order": int(payload["id"])}).first():
+    if created_at is None or (
+            not new_order and s.execute(_PROMISED, {"shop": shop.id, "order": int(payload["id"])}).first()):
         return
     settings, version = get_settings(s, shop=shop)
     country = (payload.get("shipping_address") or {}).get("country_code")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -88,6 +89,29 @@ def test_a_newer_update_replaces_state_and_line_items(app, client):
     [order] = rows(app, Order)
     assert (order.tags, order.fulfillment_status) == (["vip"], "fulfilled")
     assert len(rows(app, LineItem)) == 1
+
+
+def test_the_order_upsert_tells_a_new_order_from_an_update_where_the_database_can(app):
+    from shop_plugin.db import dialect_name, upsert_newer_row
+
+    with app.app_context():
+        s = session()
+        shop = Shop(domain="upsert-shop.myshopify.com")
+        s.add(shop)
+        s.flush()
+
+        def store(updated_at: str):
+            values = {"shop_id": shop.id, "shopify_id": 42, "name": "#42",
+                      "updated_at": datetime.fromisoformat(updated_at)}
+            return upsert_newer_row(s, Order.__table__, values, ["shop_id", "shopify_id"], version="updated_at")
+
+        first, second, older = store("2026-11-20T11:00:00+00:00"), store("2026-11-20T12:00:00+00:00"), \
+            store("2026-11-20T10:00:00+00:00")
+        assert first.id == second.id and older is None
+        if dialect_name(s) == "postgresql":
+            assert (first.new, second.new) == (True, False)
+        else:  # SQLite cannot tell: callers treat the order as possibly known
+            assert (first.new, second.new) == (None, None)
 
 
 def test_unknown_enum_values_are_kept_as_text(app, client):

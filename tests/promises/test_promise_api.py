@@ -105,6 +105,30 @@ def test_the_promise_is_never_recomputed(client):
     assert client.get(f"/api/orders/{payload['id']}", headers=bearer()).json["promise"] == first
 
 
+def test_an_order_stored_anew_keeps_the_promise_it_already_has(app, client):
+    """A new order row skips looking for its promise first; one already there (its order row gone and
+    stored again) is still kept as the customer was told, and its metafields are not written again."""
+    from sqlalchemy import delete, func, select
+
+    from shop_plugin.effects.models import Effect
+    from shop_plugin.extensions import session
+    from shop_plugin.orders.models import LineItem, Order
+
+    payload = order()
+    signed_webhook(client, "orders/create", payload)
+    first = client.get(f"/api/orders/{payload['id']}", headers=bearer()).json["promise"]
+    client.put("/api/settings", json={**RULES, "processing_days": [10, 20]}, headers=bearer())
+    with app.app_context():
+        session().execute(delete(LineItem))
+        session().execute(delete(Order))
+        session().commit()
+    signed_webhook(client, "orders/updated", dict(payload, updated_at="2027-02-04T10:00:00+09:00"))
+    assert client.get(f"/api/orders/{payload['id']}", headers=bearer()).json["promise"] == first
+    with app.app_context():
+        assert session().scalar(select(func.count()).select_from(Effect).where(
+            Effect.kind == "promise_metafields")) == 1
+
+
 def test_supplier_rules_match_the_orders_line_item_vendors(client):
     client.put("/api/settings", json=RULES, headers=bearer())
     slow = order(id=77)

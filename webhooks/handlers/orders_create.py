@@ -8,7 +8,8 @@ from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
-    orders.upsert_order(session(), shop=ctx.shop, payload=ctx.payload)
-    promises.promise_order(session(), shop=ctx.shop, payload=ctx.payload)
+    stored = orders.upsert_order(session(), shop=ctx.shop, payload=ctx.payload)
+    promises.promise_order(session(), shop=ctx.shop, payload=ctx.payload,
+                           new_order=stored is not None and stored.new is True)
     ctx.order_id = int(ctx.payload["id"])
     delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)
