@@ -131,22 +131,36 @@ class Stored(NamedTuple):
 def upsert_newer_row(
     session: Session, table: Table, values: dict, keys: list[str], version: str
 ) -> Stored | None:
-    """`upsert_newer`, also telling whether the row was new: PostgreSQL marks a row its upsert
-    updated with the updating transaction (xmax), an inserted one with 0; SQLite cannot tell."""
+    """`upsert_newer`, also telling whether the row was new (see `upsert_newer_rows`)."""
+    stored = upsert_newer_rows(session, table, [values], keys, version)
+    return next(iter(stored.values()), None)
+
+
+def upsert_newer_rows(
+    session: Session, table: Table, rows: list[dict], keys: list[str], version: str
+) -> dict[tuple, Stored]:
+    """`upsert_newer` for many rows (distinct keys, the same columns) in one statement: the rows
+    whose write won, by their key values, with their id and whether each was new. PostgreSQL marks
+    a row its upsert updated with the updating transaction (xmax), an inserted one with 0; SQLite
+    cannot tell. Rows are written in key order, so two transactions lock shared rows in one order."""
+    if not rows:
+        return {}
+
     def build(s: Session | Connection) -> Insert:
         stmt = dialect_insert(s, table)
         stored, incoming = table.c[version], stmt.excluded[version]
         stmt = stmt.on_conflict_do_update(
             index_elements=keys,
-            set_={k: stmt.excluded[k] for k in values if k not in keys},
+            set_={k: stmt.excluded[k] for k in rows[0] if k not in keys},
             where=or_(stored.is_(None), and_(incoming.is_not(None), incoming >= stored)),
         )
         new = literal_column("xmax = 0", Boolean) if dialect_name(s) == "postgresql" else null()
-        return stmt.returning(table.c.id, new.label("new"))
+        return stmt.returning(table.c.id, new.label("new"), *(table.c[k] for k in keys))
 
-    stmt = built_once(session, ("upsert_newer", table.name, tuple(values), tuple(keys), version), build)
-    row = session.execute(stmt, values).one_or_none()
-    return None if row is None else Stored(row.id, row.new)
+    stmt = built_once(session, ("upsert_newer", table.name, tuple(rows[0]), tuple(keys), version), build)
+    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    found = session.execute(stmt, ordered if len(ordered) > 1 else ordered[0]).all()
+    return {tuple(row[2:]): Stored(row.id, row.new) for row in found}
 
 
 def one_of(session: Session, column, values) -> ColumnElement:

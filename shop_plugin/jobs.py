@@ -22,6 +22,8 @@ JOB_TIMEOUT = 300
 # one job per IDS_PER_JOB ids (run_many), since RQ's own cost per job (~27 Redis round trips,
 # several ms of CPU) is larger than the work of most events.
 BATCHABLE = {"shop_plugin.events.processing:process_event", "shop_plugin.effects.service:run"}
+# Tasks that take a whole batch of ids at once (run_many hands them the lot) instead of one by one.
+BATCH_FORMS = {"shop_plugin.events.processing:process_event": "shop_plugin.events.processing:process_events"}
 IDS_PER_JOB = 20
 # A batch stops taking ids after this long and queues the rest again, so RQ's timeout for the whole
 # job (which strikes mid-task, e.g. after a relay accepted an email and before it was marked sent)
@@ -50,11 +52,17 @@ def run_task(path: str, *args) -> object:
 
 def run_many(path: str, *row_ids: int) -> None:
     """Entry point of a batched job: each id as its own task, in its own app context (so its own
-    database session). One failing never stops the rest; its row is durable and retried by the sweep.
-    What the tasks hand to `enqueue_soon` (the effects their events schedule) is sent when the
-    batch ends."""
+    database session), or all of them to the task's batch form (BATCH_FORMS). One failing never
+    stops the rest; its row is durable and retried by the sweep. What the tasks hand to
+    `enqueue_soon` (the effects their events schedule) is sent when the batch ends."""
     started = time.monotonic()
     with _holding(_worker_app or current_app._get_current_object()):
+        if path in BATCH_FORMS:
+            try:
+                run_task(BATCH_FORMS[path], *row_ids)
+            except Exception:  # noqa: BLE001 - the rows are durable; the sweeper enqueues them again
+                log.exception("job %s%r failed; the sweeper will retry them", BATCH_FORMS[path], row_ids)
+            return
         for done, row_id in enumerate(row_ids):
             if done and time.monotonic() - started > BATCH_BUDGET:  # at least one, then see BATCH_BUDGET
                 priority = _running_priority()

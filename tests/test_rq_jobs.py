@@ -124,45 +124,77 @@ def test_a_job_handed_over_after_the_queue_closed_is_sent_not_buffered_for_nobod
     assert queue.buffer.empty()
 
 
-def test_one_failing_id_in_a_batched_job_does_not_stop_the_others(make_app, redis_env, monkeypatch):
+def test_one_failing_event_in_a_batched_job_fails_alone_and_the_others_are_applied(make_app, redis_env, monkeypatch):
+    """The order events of a job are applied in one transaction; when it fails, each is applied on
+    its own, so only the bad one fails (recorded, retried later) and the others are processed."""
     from shop_plugin import jobs
-    from shop_plugin.events import processing
+    from shop_plugin.delays import service as delays
 
     app = make_app(env=redis_env)
     client = app.test_client()
     for n in range(3):
         signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
     queued(app, 3)
-    real = processing.process_event
+    real = delays.check_orders
     monkeypatch.setattr(jobs, "_worker_app", app)
 
-    def flaky(event_id: int):
-        if event_id == 2:
+    def flaky(s, orders, **kw):
+        if any(order_id == 2 for _, order_id in orders):
             raise RuntimeError("boom")
-        return real(event_id)
+        return real(s, orders, **kw)
 
-    monkeypatch.setattr(processing, "process_event", flaky)
+    monkeypatch.setattr(delays, "check_orders", flaky)
     with app.app_context():
         jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3)
-    assert statuses(app) == ["processed", "received", "processed"]
+    assert statuses(app) == ["processed", "failed", "processed"]
+    with app.app_context():
+        assert session().get(WebhookEvent, 2).error == "RuntimeError: boom"
+        assert [e.attempts for e in session().scalars(select(WebhookEvent).order_by(WebhookEvent.id))] == [1, 1, 1]
 
 
-def test_a_batch_past_its_time_budget_queues_the_rest_again_instead_of_meeting_rqs_timeout(make_app, redis_env,
-                                                                                           monkeypatch):
-    from shop_plugin import jobs
+def test_order_events_of_a_batched_job_are_applied_in_one_transaction(make_app, redis_env, monkeypatch):
+    from shop_plugin.events import processing
 
     app = make_app(env=redis_env)
     client = app.test_client()
     for n in range(4):
         signed_webhook(client, "orders/create", dict(ORDER, id=n + 1))
-    queued(app, 4)
-    app.extensions["jobs"].queue.empty()
-    monkeypatch.setattr(jobs, "_worker_app", app)
+    signed_webhook(client, "orders/updated", dict(ORDER, id=1, updated_at="2030-01-01T00:00:00Z"))  # same order
+    signed_webhook(client, "fulfillments/create", fixture("fulfillments_create.rest_fixture.json"))
+    queued(app, 6)
+    commits = []
+    with app.app_context():
+        from sqlalchemy import event
+
+        engine = session().get_bind()
+        listener = lambda conn: commits.append(1)  # noqa: E731
+        event.listen(engine, "commit", listener)
+        try:
+            processing.process_events(1, 2, 3, 4, 5, 6)
+        finally:
+            event.remove(engine, "commit", listener)
+    assert statuses(app) == ["processed"] * 6
+    # the claim, the four new orders together, then the second event of order 1 and the fulfilment alone
+    assert len(commits) == 4
+
+
+def test_a_batch_past_its_time_budget_queues_the_rest_again_instead_of_meeting_rqs_timeout(make_app, redis_env,
+                                                                                           monkeypatch):
+    from shop_plugin import jobs
+    from shop_plugin.effects.models import Effect
+
+    app = make_app(env=redis_env)
+    processed_in_one_job(app, monkeypatch, orders=4)
+    with app.app_context():
+        effect_ids = sorted(session().scalars(select(Effect.id)))
+    app.extensions["jobs"].low_queue.empty()
     monkeypatch.setattr(jobs, "BATCH_BUDGET", 0.0)  # the first task uses up the budget
-    jobs.run_many("shop_plugin.events.processing:process_event", 1, 2, 3, 4)
-    assert statuses(app) == ["processed", "received", "received", "received"]
-    again = [job for job in app.extensions["jobs"].queue.jobs if job.args[0].endswith("process_event")]
-    assert sorted(arg for job in again for arg in job.args[1:]) == [2, 3, 4]
+    jobs.run_many("shop_plugin.effects.service:run", *effect_ids)
+    with app.app_context():
+        attempts = list(session().scalars(select(Effect.attempts).order_by(Effect.id)))
+    assert attempts == [1, 0, 0, 0]
+    again = [job for job in app.extensions["jobs"].queue.jobs if job.args[0].endswith("service:run")]
+    assert sorted(arg for job in again for arg in job.args[1:]) == effect_ids[1:]
 
 
 def processed_in_one_job(app, monkeypatch, orders: int) -> None:
@@ -213,7 +245,7 @@ def test_a_worker_runs_metafield_writes_only_when_no_webhook_event_waits(make_ap
     monkeypatch.setattr(jobs, "run_task", recording)
     run_worker(app)
     assert statuses(app) == ["processed"] * 6
-    assert ran == ["process_event"] * 3 + ["run"] * 6
+    assert ran[-6:] == ["run"] * 6 and set(ran[:-6]) == {"process_events"}
 
 
 def test_the_effect_sweep_queues_each_effect_at_its_kinds_priority(make_app, redis_env):

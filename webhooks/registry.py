@@ -35,3 +35,12 @@ def handler_for(topic: str) -> Callable | None:
     if topic not in TOPICS and topic not in COMPLIANCE_TOPICS:
         return None
     return import_module(module_name(topic)).handle
+
+
+@cache
+def batch_handler_for(topic: str) -> Callable | None:
+    """The topic's `handle_many(contexts)`, which applies events of distinct orders together in one
+    transaction, or None when its events are applied one by one."""
+    if handler_for(topic) is None:
+        return None
+    return getattr(import_module(module_name(topic)), "handle_many", None)

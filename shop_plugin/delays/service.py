@@ -34,12 +34,14 @@ def snapshot(s: Session, *, shop: Shop, order: Order) -> Snapshot:
     return snapshots.for_order(s, order)
 
 
-def _ensure_check(s: Session, shop: Shop, order_id: int, now: datetime):
-    """The order's check row (a plain row), created if new, locked until this transaction ends:
-    one statement."""
-    return s.execute(built_once(s, "delays.ensure_check", _ensure_check_statement),
-                     {"shop_id": shop.id, "order_shopify_id": order_id, "active_reasons": [], "state": "watching",
-                      "created_at": now}).one()
+def _ensure_checks(s: Session, keys: list[tuple[int, int]], now: datetime) -> dict[tuple[int, int], tuple]:
+    """(shop id, order id) → its check row (plain: id, active_reasons), created if new, each locked
+    until this transaction ends: one statement. Taken in key order, as every caller does, so two
+    transactions checking overlapping orders never wait for each other in a circle."""
+    rows = s.execute(built_once(s, "delays.ensure_check", _ensure_check_statement), [
+        {"shop_id": shop_id, "order_shopify_id": order_id, "active_reasons": [], "state": "watching",
+         "created_at": now} for shop_id, order_id in sorted(keys)]).all()
+    return {(row.shop_id, row.order_shopify_id): row for row in rows}
 
 
 def _ensure_check_statement(s: Session):
@@ -47,7 +49,8 @@ def _ensure_check_statement(s: Session):
     stmt = dialect_insert(s, OrderCheck.__table__)
     stmt = stmt.on_conflict_do_update(index_elements=["shop_id", "order_shopify_id"],
                                       set_={"shop_id": stmt.excluded.shop_id})
-    return stmt.returning(OrderCheck.__table__.c.id, OrderCheck.__table__.c.active_reasons)
+    c = OrderCheck.__table__.c
+    return stmt.returning(c.id, c.shop_id, c.order_shopify_id, c.active_reasons)
 
 
 def judge(settings: dict) -> Callable[[Order, Snapshot, datetime], Verdict]:
@@ -75,22 +78,39 @@ def _marks(verdict: Verdict) -> list[str]:
 
 
 def check_order(s: Session, *, shop: Shop, order_id: int, now: datetime | None = None) -> dict[str, str]:
-    """Evaluate one order and act on new breaches; returns the reasons that hold now.
+    """Evaluate one order and act on new breaches; returns the reasons that hold now (see `check_orders`)."""
+    return check_orders(s, [(shop, order_id)], now=now).get((shop.id, order_id), {})
 
-    Runs inside the caller's transaction; the row lock on the check serialises racing callers.
+
+def check_orders(s: Session, orders: list[tuple[Shop, int]], *, now: datetime | None = None
+                 ) -> dict[tuple[int, int], dict[str, str]]:
+    """Evaluate orders (shop, Shopify order id) and act on new breaches, in a few statements however
+    many: (shop id, order id) → the reasons that hold now, for each order we hold.
+
+    Runs inside the caller's transaction; the row lock on each order's check serialises racing callers.
     It is taken before the order is read: a caller that cannot see the order yet (its webhook is
     being applied) waits for it, so the last one to look sees everything both wrote."""
     now = now or utcnow()
-    check = _ensure_check(s, shop, order_id, now)
-    found = snapshots.load(s, [(shop.id, order_id)]).get((shop.id, order_id))  # plain rows, as the scan reads
-    if found is None:
-        return {}
-    order, snap = found
-    settings = promises.get_settings(s, shop=shop)[0]
-    verdict = judge(settings)(order, snap, now)
-    acting.act(s, [acting.Case(shop, order, verdict, check.active_reasons, settings)], now)
-    mark(s, {(verdict.next_check_at, tuple(_marks(verdict)), verdict.closed_state or "watching"): [check.id]}, now)
-    return verdict.reasons
+    shops = {shop.id: shop for shop, _ in orders}
+    checks = _ensure_checks(s, list({(shop.id, order_id) for shop, order_id in orders}), now)
+    loaded = snapshots.load(s, checks)  # plain rows, as the scan reads
+    verdicts, cases, updates = {}, [], defaultdict(list)
+    judges: dict[int, tuple[dict, Callable]] = {}
+    for key, check in checks.items():
+        if key not in loaded:
+            continue
+        order, snap = loaded[key]
+        shop = shops[key[0]]
+        if shop.id not in judges:
+            settings = promises.get_settings(s, shop=shop)[0]
+            judges[shop.id] = (settings, judge(settings))
+        settings, verdict_of = judges[shop.id]
+        verdict = verdicts[key] = verdict_of(order, snap, now)
+        cases.append(acting.Case(shop, order, verdict, check.active_reasons, settings))
+        updates[(verdict.next_check_at, tuple(_marks(verdict)), verdict.closed_state or "watching")].append(check.id)
+    acting.act(s, cases, now)
+    mark(s, updates, now)
+    return {key: verdict.reasons for key, verdict in verdicts.items()}
 
 
 _CHECK, _SHOP = OrderCheck.__table__.c, Shop.__table__.c  # table columns: plain rows, no ORM loading on top

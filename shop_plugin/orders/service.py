@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import Stored, insert_ignore, upsert_newer, upsert_newer_row
+from shop_plugin.db import Stored, insert_ignore, one_of, upsert_newer, upsert_newer_rows
 from shop_plugin.orders import payloads
 from shop_plugin.orders.models import Dispute, Fulfillment, FulfillmentEvent, LineItem, Order, Refund
 from shop_plugin.shops.models import Shop
@@ -17,23 +17,34 @@ KEY = ["shop_id", "shopify_id"]
 def upsert_order(s: Session, *, shop: Shop, payload: dict) -> Stored | None:
     """Store an order webhook; returns the row id and whether the order is new to us (None when the
     database cannot tell), or None when a newer state is stored."""
-    values = {**payloads.order_values(payload), "shop_id": shop.id}
-    stored = upsert_newer_row(s, Order.__table__, values, KEY, version="updated_at")
-    if stored is None:
-        return None
-    order_id = stored.id
-    if stored.new is not True:  # a new order has no line items to replace
-        s.execute(delete(LineItem).where(LineItem.order_id == order_id))
-    items = [
-        {**payloads.line_item_values(i), "shop_id": shop.id, "order_id": order_id}
-        for i in payload.get("line_items") or []
-    ]
+    return upsert_orders(s, [(shop, payload)]).get((shop.id, int(payload["id"])))
+
+
+def upsert_orders(s: Session, orders: list[tuple[Shop, dict]]) -> dict[tuple[int, int], Stored]:
+    """`upsert_order` for orders of distinct (shop, order id) in a few statements however many:
+    (shop id, Shopify order id) → the row id and whether it was new, for those whose write won."""
+    stored = upsert_newer_rows(s, Order.__table__, [
+        {**payloads.order_values(payload), "shop_id": shop.id} for shop, payload in orders], KEY, version="updated_at")
+    if not stored:
+        return {}
+    known = [row.id for row in stored.values() if row.new is not True]  # a new order has no line items to replace
+    if known:
+        s.execute(delete(LineItem).where(one_of(s, LineItem.order_id, known)))
+    items, children = [], []
+    for shop, payload in orders:
+        row = stored.get((shop.id, int(payload["id"])))
+        if row is None:
+            continue
+        items += [{**payloads.line_item_values(i), "shop_id": shop.id, "order_id": row.id}
+                  for i in payload.get("line_items") or []]
+        children.append((shop, payload))
     if items:
         s.execute(LineItem.__table__.insert(), items)
-    for fulfillment in payload.get("fulfillments") or []:
-        upsert_fulfillment(s, shop=shop, payload=fulfillment, order_id=int(payload["id"]))
-    for refund in payload.get("refunds") or []:
-        record_refund(s, shop=shop, payload=refund)
+    for shop, payload in children:
+        for fulfillment in payload.get("fulfillments") or []:
+            upsert_fulfillment(s, shop=shop, payload=fulfillment, order_id=int(payload["id"]))
+        for refund in payload.get("refunds") or []:
+            record_refund(s, shop=shop, payload=refund)
     return stored
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
-from shop_plugin.db import insert_ignore, utcnow
+from shop_plugin.db import insert_ignore, one_of, utcnow
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.extensions import session
 from shop_plugin.shops.models import Shop, ShopToken
@@ -26,6 +26,15 @@ def get_or_create(*, domain: str) -> Shop:
         insert_ignore(session(), Shop.__table__, {"domain": domain, "created_at": utcnow()}, ["domain"])
         shop = get(domain=domain)
     return shop
+
+
+def get_or_create_many(*, domains: set[str]) -> dict[str, Shop]:
+    """`get_or_create` for several domains: one SELECT when all are known."""
+    found = {shop.domain: shop for shop in session().scalars(select(Shop).where(one_of(session(), Shop.domain,
+                                                                                       sorted(domains))))}
+    for domain in domains - found.keys():
+        found[domain] = get_or_create(domain=domain)
+    return found
 
 
 def mark_installed(*, shop: Shop) -> None:

@@ -8,8 +8,19 @@ from webhooks.context import HandlerContext
 
 
 def handle(ctx: HandlerContext) -> None:
-    stored = orders.upsert_order(session(), shop=ctx.shop, payload=ctx.payload)
-    promises.promise_order(session(), shop=ctx.shop, payload=ctx.payload,
-                           new_order=stored is not None and stored.new is True)
-    ctx.order_id = int(ctx.payload["id"])
-    delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)
+    handle_many([ctx])
+
+
+def handle_many(ctxs: list[HandlerContext]) -> None:
+    """Events of distinct orders in one transaction, a few statements however many (a worker's batch)."""
+    s = session()
+    stored = orders.upsert_orders(s, [(ctx.shop, ctx.payload) for ctx in ctxs])
+    promises.promise_orders(s, [(ctx.shop, ctx.payload, _is_new(stored.get((ctx.shop.id, int(ctx.payload["id"])))))
+                                for ctx in ctxs])
+    for ctx in ctxs:
+        ctx.order_id = int(ctx.payload["id"])
+    delays.check_orders(s, [(ctx.shop, ctx.order_id) for ctx in ctxs])
+
+
+def _is_new(stored) -> bool:
+    return stored is not None and stored.new is True
