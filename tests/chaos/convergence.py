@@ -18,21 +18,64 @@ SHOPS = traffic.shops(50)
 def deliver(app, streams: list[list[traffic.Delivery]], threads: int) -> None:
     """Each stream in its own order, `threads` streams at a time; then the sweeper retries whatever
     lost a race (a deadlock, say) until nothing is left to do."""
+    send(app, streams, threads)
+    sweep_until_done(app)
+
+
+def send(app, streams: list[list[traffic.Delivery]], threads: int) -> None:
     local = threading.local()
 
-    def send(stream: list[traffic.Delivery]) -> Counter:
+    def post(stream: list[traffic.Delivery]) -> Counter:
         if not hasattr(local, "client"):
             local.client = app.test_client()
         return Counter(local.client.post("/webhooks", data=d.body, headers=d.headers()).status_code for d in stream)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        answers = sum(pool.map(send, streams), Counter())
+        answers = sum(pool.map(post, streams), Counter())
     assert answers == {200: sum(len(stream) for stream in streams)}, answers
+
+
+def sweep_until_done(app, then=lambda: None) -> None:
+    """The sweeper, a while later each time, until no event is left to apply; `then` after each sweep
+    (an RQ worker, when jobs go to Redis)."""
     for _ in range(5):
         if not sum(state.count(app, WebhookEvent, status=s) for s in ("received", "failed", "processing")):
             break
         state.make_due(app)
         app.test_cli_runner().invoke(args=["events", "sweep"])
+        then()
+
+
+def run_in_batches(app, shopify: FakeShopify, mail: list, streams: list[list[traffic.Delivery]],
+                   threads: int) -> dict:
+    """`run` with RQ: the receiver's jobs (up to twenty event ids each) applied `threads` at a time,
+    as workers on several machines take them (RQ runs one job per worker process, so the jobs run
+    here on threads); then an RQ worker runs the effects they scheduled."""
+    from shop_plugin import jobs
+
+    for shop in SHOPS:
+        state.install_token(app, shop)
+    send(app, streams, threads)
+    rq = app.extensions["jobs"]
+    rq.close()  # the flusher sends what it holds
+    batches = [job.args for job in rq.queue.jobs]
+    rq.queue.empty()
+    assert max(len(args) - 1 for args in batches) > 1  # ids share jobs, as under load
+
+    def apply(args: tuple) -> None:
+        with app.app_context():
+            jobs.run_many(*args)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(apply, batches))
+
+    def worker() -> None:
+        result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
+
+    worker()
+    sweep_until_done(app, then=worker)
+    return outcome(app, shopify, mail)
 
 
 def outcome(app, shopify: FakeShopify, mail: list) -> dict:

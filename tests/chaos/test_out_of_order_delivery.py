@@ -66,3 +66,23 @@ def test_random_order_duplicates_and_concurrency_end_in_the_in_order_state(refer
     assert set(expected["writes"].values()) == {1} and len(expected["writes"]) == len(expected["state"]["orders"])
     assert actual["writes"] == expected["writes"]
     assert set(expected["mail"].values()) == {1} and actual["mail"] == expected["mail"]
+
+
+def test_batches_applied_side_by_side_end_in_the_in_order_state(reference, make_app, database_url, smtp_server,
+                                                                 redis_env):
+    """The same traffic through RQ: workers apply the order events of each job together, jobs side by
+    side, and the state is still the in-order one."""
+    now, expected_outcome = reference
+    smtp_url, sink = smtp_server
+    chaos = traffic.shuffled_with_duplicates(traffic.timeline(convergence.SEED, now, len(convergence.SHOPS)),
+                                             convergence.SEED)
+    shopify = FakeShopify()
+    fast = f"{database_url}?options=-c%20synchronous_commit%3Doff"
+    app = make_app(env={"SMTP_URL": smtp_url, "DATABASE_URL": fast, **redis_env},
+                   SHOPIFY_TRANSPORT=shopify.transport())
+    actual = convergence.run_in_batches(app, shopify, sink.messages, [[d] for d in chaos], threads=4)
+    expected = expected_outcome()
+    for table, rows in expected["state"].items():
+        assert actual["state"][table] == rows, f"{table} differ after batched delivery"
+    assert actual["writes"] == expected["writes"]
+    assert actual["mail"] == expected["mail"]
