@@ -81,7 +81,8 @@ def _running_priority() -> str:
     from rq import get_current_job
 
     job = get_current_job()
-    return LOW if job is not None and job.origin.endswith(LOW_SUFFIX) else NORMAL
+    low = (_worker_app or current_app._get_current_object()).extensions["jobs"].low_queue.name
+    return LOW if job is not None and job.origin == low else NORMAL
 
 
 _held = threading.local()  # enqueue_soon calls the job running on this thread holds back, else None

@@ -47,11 +47,33 @@ def claim_many_plain(s: Session, model, row_ids: list[int], fresh_status: str) -
         row = claim_plain(s, model, row_ids[0], fresh_status)
         return [] if row is None else [row]
     stmt = built_once(s, ("claim_many", model.__tablename__, fresh_status),
-                      lambda s: _claim_statement(model, fresh_status, many=ids_param(s, model.__table__.c.id, "ids")))
+                      lambda s: _claim_statement(model, fresh_status, many=_in_id_order(s, model)))
     now = utcnow()
     rows = s.execute(stmt, {"ids": ids_value(s, row_ids), "now": now, "lease_end": now + LEASE}).all()
     s.commit()
     return sorted(rows, key=lambda row: row.id)
+
+
+def _in_id_order(s: Session, model):
+    """The rows of `ids`, locked in id order, skipping rows another transaction holds (PostgreSQL; on
+    SQLite the writer is alone anyway): two workers claiming overlapping batches never deadlock."""
+    c = model.__table__.c
+    return c.id.in_(select(c.id).where(ids_param(s, c.id, "ids")).order_by(c.id).with_for_update(skip_locked=True))
+
+
+def still_claimed(s: Session, model, rows: list) -> list:
+    """Of rows this worker claimed together (one lease), those still claimed by it, read again; in id
+    order. A row someone else changed since (a redaction ignored it, the lease ran out and another
+    worker took it) is no longer this worker's."""
+    if not rows:
+        return []
+    c = model.__table__.c
+    lease = bindparam("lease", type_=c.locked_until.type)
+    stmt = built_once(s, ("still_claimed", model.__tablename__), lambda s: select(model.__table__).where(
+        ids_param(s, c.id, "ids"), c.status == RUNNING, c.locked_until == lease))
+    fresh = s.execute(stmt, {"ids": ids_value(s, [row.id for row in rows]), "lease": rows[0].locked_until}).all()
+    s.commit()
+    return sorted(fresh, key=lambda row: row.id)
 
 
 def _claim_params(row_id: int) -> dict:
@@ -97,13 +119,12 @@ def fail(row, exc: Exception, *, max_attempts: int, permanent: bool, retry_after
         row.status, row.next_attempt_at = FAILED, utcnow() + (retry_after or backoff(row.attempts))
 
 
-def due_ids(s: Session, model, fresh_status: str, limit: int, *also) -> list:
-    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned. Their ids, or
-    (id, *also) rows when other columns are asked for."""
+def due_ids(s: Session, model, fresh_status: str, limit: int, where=None) -> list[int]:
+    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned (and `where`)."""
     stmt = (
-        select(model.id, *also)
+        select(model.id)
         .where(model.status.in_((fresh_status, FAILED, RUNNING)), model.next_attempt_at <= utcnow())
         .order_by(model.next_attempt_at)
         .limit(limit)
     )
-    return list(s.execute(stmt)) if also else list(s.scalars(stmt))
+    return list(s.scalars(stmt if where is None else stmt.where(where)))

@@ -251,18 +251,12 @@ def test_a_worker_runs_metafield_writes_only_when_no_webhook_event_waits(make_ap
 def test_the_effect_sweep_queues_each_effect_at_its_kinds_priority(make_app, redis_env):
     from shop_plugin.effects import service as effects
     from shop_plugin.effects.models import Effect
-    from shop_plugin.shops.models import Shop
 
     app = make_app(env=redis_env)
     with app.app_context():
         s = session()
-        shop = Shop(domain="sweep-shop.myshopify.com", installed_at=utcnow())
-        s.add(shop)
-        s.flush()
-        due = utcnow() - timedelta(seconds=1)
-        for kind in ("promise_metafields", "ticket_ack"):
-            s.add(Effect(shop_id=shop.id, kind=kind, key="1", payload={}, status="pending", attempts=0,
-                         created_at=due, next_attempt_at=due))
+        shop = new_shop(s, "sweep-shop.myshopify.com")
+        s.add_all([due_effect(shop, kind, "1") for kind in ("promise_metafields", "ticket_ack")])
         s.commit()
         ids = dict(s.execute(select(Effect.kind, Effect.id)).all())
         assert effects.sweep() == 2
@@ -312,3 +306,53 @@ def test_a_lost_batch_of_enqueues_is_recovered_by_the_sweeper(make_app, redis_en
     up.test_cli_runner().invoke(args=["events", "sweep"])
     run_worker(up)
     assert statuses(up) == ["processed"]
+
+
+def test_waiting_low_priority_writes_never_crowd_a_retry_out_of_the_effect_sweep(make_app, redis_env):
+    from shop_plugin.effects import service as effects
+    from shop_plugin.effects.models import Effect
+
+    app = make_app(env=redis_env)
+    with app.app_context():
+        s = session()
+        shop = new_shop(s, "sweep-shop.myshopify.com")
+        # metafields writes still waiting in the low-priority queue, long due; an email's retry due now
+        s.add_all([due_effect(shop, "promise_metafields", str(n), ago=timedelta(minutes=10)) for n in range(3)])
+        s.add(due_effect(shop, "promise_email", "9", status="failed", attempts=1))
+        s.commit()
+        email = s.scalar(select(Effect.id).where(Effect.kind == "promise_email"))
+        assert effects.sweep(limit=3) == 4
+    rq = app.extensions["jobs"]
+    assert [i for job in rq.queue.jobs for i in job.args[1:]] == [email]
+    assert sorted(i for job in rq.low_queue.jobs for i in job.args[1:]) == [1, 2, 3]
+
+
+def test_a_new_low_priority_effect_waits_longer_for_its_job_before_the_sweeper_queues_it_again(app):
+    from shop_plugin.effects import service as effects
+    from shop_plugin.effects.models import Effect
+
+    with app.app_context():
+        s = session()
+        shop = new_shop(s, "grace-shop.myshopify.com")
+        for kind in ("promise_metafields", "ticket_ack"):
+            effects.schedule(s, shop=shop, kind=kind, key="1", payload={})
+        waits = {e.kind: (e.next_attempt_at - e.created_at).total_seconds() for e in s.scalars(select(Effect))}
+        s.rollback()
+    assert waits["ticket_ack"] <= 61 and waits["promise_metafields"] >= 15 * 60 - 1
+
+
+def new_shop(s, domain: str):
+    from shop_plugin.shops.models import Shop
+
+    shop = Shop(domain=domain, installed_at=utcnow())
+    s.add(shop)
+    s.flush()
+    return shop
+
+
+def due_effect(shop, kind: str, key: str, status: str = "pending", attempts: int = 0, ago=timedelta(seconds=1)):
+    from shop_plugin.effects.models import Effect
+
+    due = utcnow() - ago
+    return Effect(shop_id=shop.id, kind=kind, key=key, payload={}, status=status, attempts=attempts,
+                  created_at=due, next_attempt_at=due)

@@ -96,9 +96,10 @@ def check_orders(s: Session, orders: list[tuple[Shop, int]], *, now: datetime | 
     loaded = snapshots.load(s, checks)  # plain rows, as the scan reads
     verdicts, cases, updates = {}, [], defaultdict(list)
     judges: dict[int, tuple[dict, Callable]] = {}
-    for key, check in checks.items():
+    for key in dict.fromkeys((shop.id, order_id) for shop, order_id in orders):  # in the caller's order
         if key not in loaded:
             continue
+        check = checks[key]
         order, snap = loaded[key]
         shop = shops[key[0]]
         if shop.id not in judges:

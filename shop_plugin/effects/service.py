@@ -66,7 +66,7 @@ def schedule(s: Session, *, shop: Shop, kind: str, key: str, payload: dict) -> i
         raise ValueError(f"unknown effect kind {kind!r}")
     effect_id = insert_ignore(s, Effect.__table__, {
         "shop_id": shop.id, "kind": kind, "key": key, "payload": payload, "status": PENDING, "attempts": 0,
-        "created_at": utcnow(), "next_attempt_at": utcnow() + timedelta(minutes=1),
+        "created_at": utcnow(), "next_attempt_at": utcnow() + _first_sweep(kind),
     }, ["shop_id", "kind", "key"])
     if effect_id is not None:
         s.info.setdefault(_AFTER_COMMIT, []).append((effect_id, kind))
@@ -81,7 +81,7 @@ def schedule_many(s: Session, wanted: list[tuple[int, str, str, dict]]) -> list[
     table = Effect.__table__
     rows = insert_ignore_many(s, table, [
         {"shop_id": shop_id, "kind": kind, "key": key, "payload": payload, "status": PENDING, "attempts": 0,
-         "created_at": now, "next_attempt_at": now + timedelta(minutes=1)} for shop_id, kind, key, payload in wanted
+         "created_at": now, "next_attempt_at": now + _first_sweep(kind)} for shop_id, kind, key, payload in wanted
     ], ["shop_id", "kind", "key"], [table.c.id, table.c.kind])
     s.info.setdefault(_AFTER_COMMIT, []).extend((row.id, row.kind) for row in rows)
     return [row.id for row in rows]
@@ -129,13 +129,21 @@ def run(effect_id: int) -> str | None:
 
 
 def sweep(limit: int = 500) -> int:
-    """Enqueue effects that are due: never run, due for a retry, or abandoned by a worker."""
+    """Enqueue effects that are due: never run, due for a retry, or abandoned by a worker. Each
+    priority has a page of its own (normal first), so low-priority writes waiting out a burst in
+    their queue never fill the page that brings back a failed email's retry."""
     from shop_plugin import jobs
 
-    due = work.due_ids(session(), Effect, PENDING, limit, Effect.kind)
-    by_priority: dict[str, list[int]] = {}
-    for effect_id, kind in due:
-        by_priority.setdefault(priority(kind), []).append(effect_id)
-    for level, ids in by_priority.items():
+    swept = 0
+    pages = ((jobs.NORMAL, Effect.kind.not_in(BACKGROUND_KINDS)), (jobs.LOW, Effect.kind.in_(BACKGROUND_KINDS)))
+    for level, kinds in pages:
+        ids = work.due_ids(session(), Effect, PENDING, limit, where=kinds)
         jobs.enqueue_each(run, ids, priority=level)
-    return len(due)
+        swept += len(ids)
+    return swept
+
+
+def _first_sweep(kind: str) -> timedelta:
+    """How long a new effect waits for its job before the sweeper queues it again: a low-priority one
+    may wait out a burst in its queue, and every sweep would queue it once more."""
+    return timedelta(minutes=15) if kind in BACKGROUND_KINDS else timedelta(minutes=1)

@@ -12,6 +12,7 @@ import logging
 from collections import defaultdict
 
 from flask import current_app
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import bindparam, update
 
 from shop_plugin import work
@@ -46,6 +47,8 @@ def process_event(event_id: int) -> str | None:
 def _process_claimed(event) -> str:
     try:
         status, order_id = _apply(event)
+    except BaseTimeoutException:  # RQ's job timeout: the job ends here; the lease runs out, the sweeper retries
+        raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the event
         session().rollback()
         return _record_failure(event.id, exc)
@@ -56,67 +59,93 @@ def _process_claimed(event) -> str:
 
 
 def process_events(*event_ids: int) -> None:
-    """Job: apply a worker's batch of webhook events, each exactly as `process_event` would.
+    """Job: apply a worker's batch of webhook events, with the outcome of applying them one by one
+    in id order.
 
-    They are claimed together (one statement). Events of topics with a batch handler (the order
-    topics), at most one per order, are applied together and marked processed in one transaction:
-    a few statements and one commit for the lot instead of a dozen statements and two commits each.
-    The rest (other topics, a second event of the same order, bodies that will fail) run one by
-    one afterwards, in id order, each in an app context (a session) of its own; so does every
-    event of a batch whose transaction failed, so one bad event fails only itself."""
-    together, alone = _sort_out(work.claim_many_plain(session(), WebhookEvent, list(event_ids), RECEIVED))
-    if together:
-        try:
-            _apply_together(together)
-        except Exception:  # noqa: BLE001 - each event is applied again on its own, which records its failure
-            session().rollback()
-            log.warning("batch of %d events failed; applying them one by one", sum(map(len, together.values())),
-                        exc_info=True)
-            alone = sorted(alone + [event for items in together.values() for event, _ in items], key=lambda e: e.id)
-    app = current_app._get_current_object()
-    for event in alone:
-        with app.app_context():
-            _process_claimed(event)
-
-
-def _sort_out(claimed: list) -> tuple[dict, list]:
-    """Claimed events → ({batch handler: [(event, payload)]}, [events to apply one by one])."""
-    together, alone, orders = defaultdict(list), [], set()
-    for event in claimed:
-        handler = registry.batch_handler_for(event.topic)
-        payload = _payload(event) if handler is not None else None
-        key = (event.shop_domain, payload.get("id")) if payload is not None else None
-        if payload is None or not isinstance(key[1], int) or key in orders:
-            alone.append(event)
+    They are claimed together (one statement) and walked in id order. Consecutive events of topics
+    with a batch handler (the order topics), of distinct orders, are applied together and marked
+    processed in one transaction: a few statements and one commit for the lot instead of a dozen
+    statements and two commits each. Any other event first lets the group before it commit, then
+    runs on its own, in an app context (a session) of its own, and the events after it are read
+    again (a redaction may have changed them; one no longer ours is left alone). A group whose
+    transaction fails is applied again one event at a time, so one bad event fails only itself."""
+    s = session()
+    pending = work.claim_many_plain(s, WebhookEvent, list(event_ids), RECEIVED)
+    group: list[tuple] = []  # (batch handler, event, payload)
+    i = 0
+    while i < len(pending):
+        event = pending[i]
+        handler, payload = _batchable(event)
+        if handler is not None and not any(_same_order(event, payload, e, p) for _, e, p in group):
+            group.append((handler, event, payload))
+            i += 1
             continue
-        orders.add(key)
-        together[handler].append((event, payload))
-    return together, alone
+        _apply_group(group)
+        group = []
+        if handler is not None:  # a second event of an order in the group: it starts the next group
+            continue
+        _alone(event)
+        pending[i + 1:] = work.still_claimed(s, WebhookEvent, pending[i + 1:])
+        i += 1
+    _apply_group(group)
 
 
-def _payload(event) -> dict | None:
-    """The event's payload, when nothing stands in the way of applying it; else None (the one-by-one
-    path finds out what, and records it)."""
-    if event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"] or bytes(event.body) in ERASED_BODIES:
-        return None
+def _same_order(event, payload: dict, other, other_payload: dict) -> bool:
+    return event.shop_domain == other.shop_domain and payload["id"] == other_payload["id"]
+
+
+def _batchable(event) -> tuple:
+    """(batch handler, payload) for an event that can join a group; (None, None) for one that runs
+    alone: another topic, or a body the one-by-one path will fail (and record why)."""
+    handler = registry.batch_handler_for(event.topic)
+    if handler is None or event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"] \
+            or bytes(event.body) in ERASED_BODIES:
+        return None, None
     try:
         payload = json.loads(event.body)
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
+        return None, None
+    return handler, payload
 
 
-def _apply_together(together: dict) -> None:
-    shop_of = shops.get_or_create_many(domains={event.shop_domain for items in together.values() for event, _ in items})
-    done = []
-    for handler, items in together.items():
-        ctxs = [HandlerContext(event=event, shop=shop_of[event.shop_domain], payload=payload)
-                for event, payload in items]
+def _alone(event) -> None:
+    """One event on its own (`process_event` without the claim). A failure to record its outcome is
+    logged and leaves it claimed: its lease runs out and the sweeper gives it to a worker again."""
+    try:
+        with current_app.app_context():
+            _process_claimed(event)
+    except BaseTimeoutException:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.exception("webhook event %s: outcome not recorded; the sweeper retries it", event.id)
+
+
+def _apply_group(group: list[tuple]) -> None:
+    if not group:
+        return
+    try:
+        _apply_together(group)
+    except BaseTimeoutException:
+        raise
+    except Exception:  # noqa: BLE001 - each event is applied again on its own, which records its failure
+        session().rollback()
+        log.warning("batch of %d events failed; applying them one by one", len(group), exc_info=True)
+        for _, event, _ in group:
+            _alone(event)
+
+
+def _apply_together(group: list[tuple]) -> None:
+    shop_of = shops.get_or_create_many(domains={event.shop_domain for _, event, _ in group})
+    by_handler: dict = defaultdict(list)
+    for handler, event, payload in group:
+        by_handler[handler].append(HandlerContext(event=event, shop=shop_of[event.shop_domain], payload=payload))
+    for handler, ctxs in by_handler.items():
         handler(ctxs)
-        done += ctxs
     now = utcnow()
     session().execute(_FINISHED, [{**work.finished(PROCESSED), "row_id": ctx.event.id, "order_id": ctx.order_id,
-                                   "processed_at": now} for ctx in done])
+                                   "processed_at": now} for ctxs in by_handler.values() for ctx in ctxs])
     session().commit()
 
 

@@ -53,6 +53,7 @@ def run_in_batches(app, shopify: FakeShopify, mail: list, streams: list[list[tra
     here on threads); then an RQ worker runs the effects they scheduled."""
     from shop_plugin import jobs
 
+    jobs.bind_worker_app(app)  # as `flask worker` does (an earlier test's worker may have bound its own app)
     for shop in SHOPS:
         state.install_token(app, shop)
     send(app, streams, threads)

@@ -1,0 +1,145 @@
+"""A worker's job of event ids (`processing.process_events`) ends exactly as applying its events one by
+one in id order (`process_event`): each case runs both ways and must give the same result."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq.timeouts import JobTimeoutException
+from sqlalchemy import select, text
+
+from shop_plugin.events import processing
+from shop_plugin.events.models import WebhookEvent
+from shop_plugin.extensions import session
+from shop_plugin.orders.models import Order
+from tests.support import SHOP, backdate_install, bearer, fixture, session_token, signed_webhook
+
+BOTH_WAYS = pytest.mark.parametrize("way", ["one by one", "as a job"])
+
+
+def customer_order(order_id: int) -> dict:
+    order = fixture("orders_create.rest_fixture.json")
+    order.update(id=order_id, email="john@example.com", name=f"#{order_id}")
+    order["customer"] = dict(order["customer"], id=191167, email="john@example.com")
+    return order
+
+
+def left_for_a_worker(event_id: int) -> None:
+    """Stands in for process_event while deliveries are stored: nothing is applied inline."""
+
+
+def stored(client, monkeypatch, deliveries: list[tuple[str, dict, str]]) -> None:
+    """Deliveries stored and left for a worker."""
+    monkeypatch.setattr(processing, "process_event", left_for_a_worker)
+    for topic, payload, webhook_id in deliveries:
+        signed_webhook(client, topic, payload, webhook_id=webhook_id)
+    monkeypatch.undo()
+
+
+def apply(app, way: str) -> None:
+    with app.app_context():
+        todo = list(session().scalars(select(WebhookEvent.id).where(WebhookEvent.status == "received")
+                                      .order_by(WebhookEvent.id)))
+        if way == "one by one":
+            for event_id in todo:
+                processing.process_event(event_id)
+        else:
+            processing.process_events(*todo)
+
+
+def rows(app, sql: str) -> list[tuple]:
+    with app.app_context():
+        return [tuple(row) for row in session().execute(text(sql))]
+
+
+@BOTH_WAYS
+def test_a_customer_redaction_earlier_in_a_job_keeps_a_later_event_of_theirs_from_being_applied(app, client,
+                                                                                                monkeypatch, way):
+    signed_webhook(client, "orders/create", customer_order(299938))
+    event = dict(fixture("fulfillment_events_create.rest_fixture.json"), order_id=299938,
+                 city="Louisville", zip="40202", status="delivered")
+    stored(client, monkeypatch, [("customers/redact", fixture("customers_redact.json"), "redact"),
+                                 ("fulfillment_events/create", event, "carrier")])
+    apply(app, way)
+    assert rows(app, "SELECT city, zip FROM fulfillment_events") == []
+    assert rows(app, "SELECT webhook_id, status FROM webhook_events WHERE webhook_id = 'carrier'") == \
+        [("carrier", "ignored")]
+
+
+@BOTH_WAYS
+def test_a_shop_redaction_earlier_in_a_job_is_not_undone_by_a_later_event_of_the_shop(app, client, monkeypatch,
+                                                                                     way):
+    signed_webhook(client, "orders/create", customer_order(1))
+    event = dict(fixture("fulfillment_events_create.rest_fixture.json"), order_id=1, city="Louisville")
+    stored(client, monkeypatch, [("shop/redact", fixture("shop_redact.json"), "redact"),
+                                 ("fulfillment_events/create", event, "carrier")])
+    apply(app, way)
+    assert rows(app, "SELECT domain FROM shops") == [] and rows(app, "SELECT city FROM fulfillment_events") == []
+
+
+@BOTH_WAYS
+def test_a_fulfilment_before_its_order_in_one_job_counts_for_the_orders_delay_check(make_app, monkeypatch, way):
+    app = make_app()
+    client = app.test_client()
+    client.get(f"/?shop={SHOP}&embedded=1&id_token={session_token(SHOP)}")
+    backdate_install(app, SHOP)
+    client.put("/api/settings", json={"timezone": "Asia/Seoul", "origin_country": "KR", "processing_days": [1, 2],
+                                      "transit": [{"countries": ["KR"], "days": [2, 3]}],
+                                      "email": {"enabled": False, "reply_to": "help@shop.test"}}, headers=bearer())
+    created = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
+    order = fixture("orders_create.rest_fixture.json")
+    order.update(id=5001, name="#5001", created_at=created.isoformat(), updated_at=created.isoformat(),
+                 email="buyer@example.com", financial_status="paid", fulfillment_status=None, fulfillments=[],
+                 refunds=[], cancelled_at=None)
+    order["shipping_address"] = dict(order["shipping_address"], country_code="KR")
+    shipped = (created + timedelta(days=1)).isoformat()
+    fulfilment = dict(fixture("fulfillments_create.rest_fixture.json"), order_id=5001, status="success",
+                      created_at=shipped, updated_at=shipped)
+    stored(client, monkeypatch, [("fulfillments/create", fulfilment, "f1"), ("orders/create", order, "o1")])
+    apply(app, way)
+    assert ("late_dispatch",) not in rows(app, "SELECT reason FROM tickets")  # dispatched on time
+    assert ("5001:late_dispatch",) not in rows(app, "SELECT key FROM effects WHERE kind = 'delay_notice'")
+
+
+@BOTH_WAYS
+def test_two_events_of_one_order_in_a_job_are_applied_in_their_order(app, client, monkeypatch, way):
+    first = dict(fixture("orders_create.rest_fixture.json"), updated_at="2026-11-20T11:00:00Z", tags="first")
+    stored(client, monkeypatch, [("orders/create", first, "a"),
+                                 ("orders/updated", dict(first, updated_at="2026-11-20T12:00:00Z", tags="second"), "b"),
+                                 ("orders/create", dict(first, id=2, name="#2"), "c")])
+    apply(app, way)
+    with app.app_context():
+        tags = session().execute(select(Order.shopify_id, Order.tags).order_by(Order.shopify_id)).all()
+    assert [tuple(row) for row in tags] == [(2, ["first"]), (first["id"], ["second"])]
+    assert rows(app, "SELECT status, attempts FROM webhook_events ORDER BY id") == [("processed", 1)] * 3
+
+
+def test_an_outcome_that_cannot_be_recorded_leaves_that_event_to_the_sweeper_and_applies_the_rest(
+        app, client, monkeypatch):
+    stored(client, monkeypatch, [("refunds/create", fixture("refunds_create.rest_fixture.json"), "refund"),
+                                 ("disputes/create", fixture("disputes_create.rest_fixture.json"), "dispute")])
+    real = processing._process_claimed
+
+    def commit_fails_for_the_refund(event):
+        if event.topic == "refunds/create":
+            raise RuntimeError("connection lost")
+        return real(event)
+
+    monkeypatch.setattr(processing, "_process_claimed", commit_fails_for_the_refund)
+    apply(app, "as a job")
+    assert rows(app, "SELECT webhook_id, status FROM webhook_events ORDER BY id") == \
+        [("refund", "processing"), ("dispute", "processed")]  # its lease runs out; the sweeper retries it
+
+
+def test_rqs_job_timeout_ends_the_job_instead_of_being_recorded_as_the_events_failure(app, client, monkeypatch):
+    from shop_plugin.delays import service as delays
+
+    stored(client, monkeypatch, [("orders/create", customer_order(n), f"o{n}") for n in (1, 2)])
+
+    def slow(*args, **kwargs):
+        raise JobTimeoutException("Task exceeded maximum timeout value (300 seconds)")
+
+    monkeypatch.setattr(delays, "check_orders", slow)
+    with pytest.raises(JobTimeoutException):
+        apply(app, "as a job")
+    assert rows(app, "SELECT status, error FROM webhook_events ORDER BY id") == [("processing", None)] * 2
