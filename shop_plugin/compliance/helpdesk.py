@@ -51,14 +51,6 @@ def _entry_ids(shop: Shop, ticket_ids: list[int]):
     return select(TicketEntry.id).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ticket_ids))
 
 
-def opted_out_at(s: Session, *, shop: Shop, email: str | None) -> str | None:
-    """When the customer stopped delay notices, if they did."""
-    if not email:
-        return None
-    at = s.scalar(select(OptOut.created_at).where(OptOut.shop_id == shop.id, OptOut.email == email.lower()))
-    return at.isoformat() if at else None
-
-
 def redact(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -> int:
     """Erase what the customer wrote and where they wrote from; the tickets stay for the shop's
     records (reason, status, times). Returns how many tickets were touched."""

@@ -12,10 +12,15 @@ from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.effects.models import Effect
 from shop_plugin.events.models import IGNORED, PROCESSED, REDACTED_BODY, WebhookEvent
 from shop_plugin.extensions import session
+from shop_plugin.notify import optouts
 from shop_plugin.orders.models import FulfillmentEvent, Order
 from shop_plugin.shops.models import Shop
 
 REDACTED_ERROR = "[redacted at the customer's request]"
+
+
+def _iso(at) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _customer_orders(shop: Shop, customer: dict, order_ids: list) -> list[Order]:
@@ -40,7 +45,7 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
         "orders": [order_export(session(), shop=shop, order=o) for o in orders],
         "conversations": helpdesk.export(session(), shop=shop, email=customer.get("email"),
                                          order_ids=[o.shopify_id for o in orders]),
-        "delay_notices_stopped_at": helpdesk.opted_out_at(session(), shop=shop, email=customer.get("email")),
+        "delay_notices_stopped_at": _iso(optouts.opted_out_at(session(), shop_id=shop.id, email=customer.get("email"))),
     }
     insert_ignore(session(), DataRequest.__table__, {
         "shop_id": shop.id, "webhook_event_id": event_id, "customer_id": customer.get("id"),

@@ -25,8 +25,7 @@ from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import database
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.helpdesk.replies import inbound_address
-from shop_plugin.notify import mailer
-from shop_plugin.notify.models import OptOut
+from shop_plugin.notify import mailer, optouts
 from shop_plugin.shops.models import Shop
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def opted_out(s: Session, *, shop: Shop, email: str) -> bool:
     """The customer asked this shop for no notices (the notices' unsubscribe link)."""
-    return s.scalar(select(OptOut.id).where(OptOut.shop_id == shop.id, OptOut.email == email.lower())) is not None
+    return optouts.opted_out_at(s, shop_id=shop.id, email=email) is not None
 
 
 def queue(s: Session, *, shop: Shop, ticket: Ticket, kind: str, author: str, body: str, to: str,

@@ -9,12 +9,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import insert_ignore, insert_ignore_many, iso, utcnow
+from shop_plugin.db import insert_ignore_many, iso, utcnow
 from shop_plugin.effects import service as effects
 from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import session
-from shop_plugin.notify import mailer, wording
-from shop_plugin.notify.models import Notice, OptOut
+from shop_plugin.notify import mailer, optouts, wording
+from shop_plugin.notify.models import Notice
 from shop_plugin.orders.models import Order
 from shop_plugin.promises import service as promises
 from shop_plugin.promises.calendar import BusinessCalendar
@@ -108,20 +108,14 @@ def send(shop: Shop, payload: dict) -> dict:
     snap = snapshot(s, shop=shop, order=order) if order is not None else None
     closed = snap is not None and (snap.cancelled or snap.refunded or snap.delivered)
     skip = ("order gone" if order is None else "order closed" if closed
-            else "no email" if not order.email else "opted out" if s.scalar(select(OptOut.id).where(
-                OptOut.shop_id == shop.id, OptOut.email == order.email.lower())) else None)
+            else "no email" if not order.email
+            else "opted out" if optouts.opted_out_at(s, shop_id=shop.id, email=order.email) else None)
     if skip:
         notice.status, notice.detail = "skipped", skip
         return {"skipped": skip}
     message_id = mailer.send(compose(shop, order, notice, shipped=bool(snap.shipments)))
     notice.status, notice.sent_at, notice.detail = "sent", utcnow(), None
     return {"message_id": message_id}
-
-
-def opt_out(s: Session, *, shop_id: int, email: str) -> None:
-    insert_ignore(s, OptOut.__table__, {"shop_id": shop_id, "email": email.lower(), "created_at": utcnow()},
-                  ["shop_id", "email"])
-    s.commit()
 
 
 def for_order(s: Session, *, shop: Shop, order_id: int) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from shop_plugin.extensions import session
-from shop_plugin.notify import notices
+from shop_plugin.notify import notices, optouts
 
 bp = Blueprint("notify", __name__)
 
@@ -20,5 +20,5 @@ def unsubscribe(token: str):
         abort(404)
     if request.method != "POST":
         return render_template("notify/unsubscribe_confirm.html")
-    notices.opt_out(session(), shop_id=who[0], email=who[1])
+    optouts.opt_out(session(), shop_id=who[0], email=who[1])
     return render_template("notify/unsubscribed.html")

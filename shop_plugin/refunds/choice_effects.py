@@ -5,14 +5,13 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from shop_plugin.db import utcnow
 from shop_plugin.effects.service import EffectRejected, RetryLater
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import service as tickets
-from shop_plugin.notify import mailer, wording
-from shop_plugin.notify.models import OptOut
+from shop_plugin.notify import mailer, optouts, wording
 from shop_plugin.notify.notices import unsubscribe_url
 from shop_plugin.orders.serialize import money_str
 from shop_plugin.orders.service import get_order
@@ -63,8 +62,7 @@ def send_offer(shop: Shop, payload: dict) -> dict:
     s = session()
     choice = _choice(s, shop, payload)
     order = get_order(s, shop=shop, shopify_id=choice.order_shopify_id)
-    opted_out = order is not None and order.email and s.scalar(select(OptOut.id).where(
-        OptOut.shop_id == shop.id, OptOut.email == order.email.lower()))
+    opted_out = order is not None and optouts.opted_out_at(s, shop_id=shop.id, email=order.email)
     skip = ("already answered" if choice.status != "offered" else "order gone" if order is None
             else "no email" if not order.email else "opted out" if opted_out
             else "order closed" if choices.closed(s, choice) else None)

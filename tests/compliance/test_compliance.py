@@ -208,7 +208,7 @@ def test_the_export_holds_what_the_app_told_and_kept_about_the_customer(app, cli
     from shop_plugin.db import utcnow
     from shop_plugin.helpdesk.attachments import Attachment
     from shop_plugin.helpdesk.inbound import Incoming, receive
-    from shop_plugin.notify.notices import opt_out
+    from shop_plugin.notify.optouts import opt_out
     from shop_plugin.shops import service as shops
 
     seed(client)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_time
 
 from shop_plugin.extensions import session
-from shop_plugin.notify.notices import opt_out
+from shop_plugin.notify.optouts import opt_out
 from tests.helpdesk_mail.conftest import INBOUND, ORDER, compose, mail
 
 
