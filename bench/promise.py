@@ -47,8 +47,8 @@ def seed(env: dict) -> None:
         promises.save_settings(session(), shop=shop, document=RULES)
         order = json.loads((ROOT / "tests/fixtures/orders_create.rest_fixture.json").read_text())
         order.update(id=1, created_at=datetime.now(UTC).isoformat(), customer_locale="ko")
-        orders.upsert_order(session(), shop=shop, payload=order)
-        promises.promise_order(session(), shop=shop, payload=order)
+        orders.upsert_orders(session(), [(shop, order)])
+        promises.promise_orders(session(), [(shop, order, False)])
         session().commit()
 
 

@@ -119,21 +119,13 @@ def upsert_newer(
     Returns the row id when this write won, None when a newer state was already stored.
     One statement, so two workers racing on the same row cannot both insert or regress it.
     """
-    stored = upsert_newer_row(session, table, values, keys, version)
+    stored = next(iter(upsert_newer_rows(session, table, [values], keys, version).values()), None)
     return None if stored is None else stored.id
 
 
 class Stored(NamedTuple):
     id: int
     new: bool | None  # True: inserted, False: an existing row updated, None: the database cannot tell (SQLite)
-
-
-def upsert_newer_row(
-    session: Session, table: Table, values: dict, keys: list[str], version: str
-) -> Stored | None:
-    """`upsert_newer`, also telling whether the row was new (see `upsert_newer_rows`)."""
-    stored = upsert_newer_rows(session, table, [values], keys, version)
-    return next(iter(stored.values()), None)
 
 
 def upsert_newer_rows(

@@ -43,9 +43,6 @@ def claim_plain(s: Session, model, row_id: int, fresh_status: str):
 
 def claim_many_plain(s: Session, model, row_ids: list[int], fresh_status: str) -> list:
     """`claim_plain` for several rows in one statement: those taken, in id order."""
-    if len(row_ids) == 1:
-        row = claim_plain(s, model, row_ids[0], fresh_status)
-        return [] if row is None else [row]
     stmt = built_once(s, ("claim_many", model.__tablename__, fresh_status),
                       lambda s: _claim_statement(model, fresh_status, many=_in_id_order(s, model)))
     now = utcnow()

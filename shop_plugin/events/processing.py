@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 
 from flask import current_app
 from rq.timeouts import BaseTimeoutException
@@ -76,13 +75,14 @@ def process_events(*event_ids: int) -> None:
     while i < len(pending):
         event = pending[i]
         handler, payload = _batchable(event)
-        if handler is not None and not any(_same_order(event, payload, e, p) for _, e, p in group):
+        if handler is not None and (not group or group[0][0] is handler) \
+                and not any(_same_order(event, payload, e, p) for _, e, p in group):
             group.append((handler, event, payload))
             i += 1
             continue
         _apply_group(group)
         group = []
-        if handler is not None:  # a second event of an order in the group: it starts the next group
+        if handler is not None:  # a second event of an order in the group (or another handler's): the next group
             continue
         _alone(event)
         pending[i + 1:] = work.still_claimed(s, WebhookEvent, pending[i + 1:])
@@ -98,16 +98,14 @@ def _batchable(event) -> tuple:
     """(batch handler, payload) for an event that can join a group; (None, None) for one that runs
     alone: another topic, or a body the one-by-one path will fail (and record why)."""
     handler = registry.batch_handler_for(event.topic)
-    if handler is None or event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"] \
-            or bytes(event.body) in ERASED_BODIES:
+    if handler is None:
         return None, None
     try:
-        payload = json.loads(event.body)
-    except (ValueError, RecursionError):
+        _check_attempts(event)
+        payload = _payload(event)
+    except Exception:  # noqa: BLE001 - it fails alone, where `_apply` records why
         return None, None
-    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
-        return None, None
-    return handler, payload
+    return (handler, payload) if isinstance(payload.get("id"), int) else (None, None)
 
 
 def _alone(event) -> None:
@@ -137,15 +135,15 @@ def _apply_group(group: list[tuple]) -> None:
 
 
 def _apply_together(group: list[tuple]) -> None:
+    """A group of one batch handler: applied and marked processed in one transaction."""
     shop_of = shops.get_or_create_many(domains={event.shop_domain for _, event, _ in group})
-    by_handler: dict = defaultdict(list)
-    for handler, event, payload in group:
-        by_handler[handler].append(HandlerContext(event=event, shop=shop_of[event.shop_domain], payload=payload))
-    for handler, ctxs in by_handler.items():
-        handler(ctxs)
+    handler = group[0][0]
+    ctxs = [HandlerContext(event=event, shop=shop_of[event.shop_domain], payload=payload)
+            for _, event, payload in group]
+    handler(ctxs)
     now = utcnow()
     session().execute(_FINISHED, [{**work.finished(PROCESSED), "row_id": ctx.event.id, "order_id": ctx.order_id,
-                                   "processed_at": now} for ctxs in by_handler.values() for ctx in ctxs])
+                                   "processed_at": now} for ctx in ctxs])
     session().commit()
 
 
@@ -157,11 +155,24 @@ _FINISHED = update(WebhookEvent.__table__).where(_EVENT.id == bindparam("row_id"
 
 def _apply(event) -> tuple[str, int | None]:
     """(status, the Shopify order the event concerns)."""
-    if event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
-        raise RuntimeError(f"abandoned by its worker {event.attempts - 1} times")
+    _check_attempts(event)
     handler = registry.handler_for(event.topic)
     if handler is None:
         return IGNORED, None
+    payload = _payload(event)
+    shop = shops.get_or_create(domain=event.shop_domain)
+    ctx = HandlerContext(event=event, shop=shop, payload=payload)
+    handler(ctx)
+    return PROCESSED, ctx.order_id
+
+
+def _check_attempts(event) -> None:
+    if event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
+        raise RuntimeError(f"abandoned by its worker {event.attempts - 1} times")
+
+
+def _payload(event) -> dict:
+    """The event's body as a JSON object, or PermanentError saying why it can never be applied."""
     if bytes(event.body) in ERASED_BODIES:
         raise PermanentError("its body was erased (customer redaction or retention): nothing left to apply")
     try:
@@ -170,10 +181,7 @@ def _apply(event) -> tuple[str, int | None]:
         raise PermanentError(f"body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise PermanentError("body is JSON but not an object")
-    shop = shops.get_or_create(domain=event.shop_domain)
-    ctx = HandlerContext(event=event, shop=shop, payload=payload)
-    handler(ctx)
-    return PROCESSED, ctx.order_id
+    return payload
 
 
 def _record_failure(event_id: int, exc: Exception) -> str:

@@ -14,15 +14,10 @@ from shop_plugin.shops.models import Shop
 KEY = ["shop_id", "shopify_id"]
 
 
-def upsert_order(s: Session, *, shop: Shop, payload: dict) -> Stored | None:
-    """Store an order webhook; returns the row id and whether the order is new to us (None when the
-    database cannot tell), or None when a newer state is stored."""
-    return upsert_orders(s, [(shop, payload)]).get((shop.id, int(payload["id"])))
-
-
 def upsert_orders(s: Session, orders: list[tuple[Shop, dict]]) -> dict[tuple[int, int], Stored]:
-    """`upsert_order` for orders of distinct (shop, order id) in a few statements however many:
-    (shop id, Shopify order id) → the row id and whether it was new, for those whose write won."""
+    """Store order webhooks (shop, payload) of distinct orders, a few statements however many; the
+    newest state wins. (shop id, Shopify order id) → the row id and whether the order is new to us
+    (None when the database cannot tell), for those whose write won."""
     stored = upsert_newer_rows(s, Order.__table__, [
         {**payloads.order_values(payload), "shop_id": shop.id} for shop, payload in orders], KEY, version="updated_at")
     if not stored:

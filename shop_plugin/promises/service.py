@@ -1,10 +1,10 @@
 """Promises for a shop: its settings, previews, and the promise stored on each new order."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import built_once, insert_ignore_many, pairs_filter, parse_time, utcnow
+from shop_plugin.db import built_once, insert_ignore_many, pairs_param, pairs_value, parse_time, utcnow
 from shop_plugin.db import iso as to_iso
 from shop_plugin.effects import service as effects
 from shop_plugin.promises import settings as rules
@@ -99,11 +99,6 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
     return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
 
 
-def promise_order(s: Session, *, shop: Shop, payload: dict, new_order: bool = False) -> None:
-    """Store the order's promise the first time we see the order (see `promise_orders`)."""
-    promise_orders(s, [(shop, payload, new_order)])
-
-
 def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]]) -> None:
     """Store each order's promise the first time we see the order; never recompute it later,
     because it is what the customer was told. Product tags are not in order webhooks, so
@@ -113,7 +108,7 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]]) -> None:
     wanted = [(shop, payload, created_at, new) for shop, payload, new in orders
               if (created_at := parse_time(payload.get("created_at"))) is not None]
     promised = _promised(s, [(shop.id, int(payload["id"])) for shop, payload, _, new in wanted if not new])
-    rows, emails = [], []
+    made = []  # (promise row, payload, whether the customer is emailed it)
     for shop, payload, created_at, _ in wanted:
         order_id = int(payload["id"])
         if (shop.id, order_id) in promised:
@@ -123,30 +118,31 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]]) -> None:
         locale = payload.get("customer_locale")
         items = [Item(vendor=li.get("vendor")) for li in payload.get("line_items") or []]
         window = order_window(settings, created_at, country, items)
-        rows.append({
+        made.append(({
             "shop_id": shop.id, "order_shopify_id": order_id,
             "ship_from": window.ship_from, "ship_by": window.ship_by,
             "deliver_from": window.deliver_from, "deliver_to": window.deliver_to,
             "adjustments": list(window.adjustments), "locale": language(locale, settings),
             "text": promise_text(window, settings, locale), "policies": policy_blocks(settings, locale, country),
             "settings_version": version, "computed_at": utcnow(),
-        })
-        emails.append(bool(settings["email"].get("enabled") and payload.get("email")
-                           and not shop.predates_install(created_at)))
+        }, payload, bool(settings["email"].get("enabled") and payload.get("email")
+                         and not shop.predates_install(created_at))))
     table = OrderPromise.__table__
-    inserted = {(r.shop_id, r.order_shopify_id) for r in insert_ignore_many(
-        s, table, rows, ["shop_id", "order_shopify_id"], [table.c.shop_id, table.c.order_shopify_id])}
-    payload_of = {(shop.id, int(payload["id"])): payload for shop, payload, _, _ in wanted}
-    effects_wanted = []
-    for row, email in zip(rows, emails, strict=True):
-        key = (row["shop_id"], row["order_shopify_id"])
-        if key not in inserted:
+    inserted = {tuple(r) for r in insert_ignore_many(s, table, [row for row, _, _ in made], _KEY,
+                                                     [table.c.shop_id, table.c.order_shopify_id])}
+    wanted_effects = []
+    for row, payload, email in made:
+        shop_id, order_id = row["shop_id"], row["order_shopify_id"]
+        if (shop_id, order_id) not in inserted:
             continue
-        order_id, gid = key[1], payload_of[key].get("admin_graphql_api_id")
-        effects_wanted.append((key[0], "promise_metafields", str(order_id), {"order_id": order_id, "order_gid": gid}))
+        wanted_effects.append((shop_id, "promise_metafields", str(order_id),
+                               {"order_id": order_id, "order_gid": payload.get("admin_graphql_api_id")}))
         if email:
-            effects_wanted.append((key[0], "promise_email", str(order_id), {"order_id": order_id}))
-    effects.schedule_many(s, effects_wanted)
+            wanted_effects.append((shop_id, "promise_email", str(order_id), {"order_id": order_id}))
+    effects.schedule_many(s, wanted_effects)
+
+
+_KEY = ["shop_id", "order_shopify_id"]
 
 
 def _promised(s: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -154,12 +150,9 @@ def _promised(s: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
     if not keys:
         return set()
     c = OrderPromise.__table__.c
-    if len(keys) == 1:
-        stmt = built_once(s, "promises.promised", lambda _: select(c.shop_id, c.order_shopify_id).where(
-            c.shop_id == bindparam("shop"), c.order_shopify_id == bindparam("order")))
-        return set(s.execute(stmt, {"shop": keys[0][0], "order": keys[0][1]}).all())
-    found = s.execute(pairs_filter(s, select(c.shop_id, c.order_shopify_id), c.shop_id, c.order_shopify_id, keys))
-    return {tuple(r) for r in found} & set(keys)
+    stmt = built_once(s, "promises.promised", lambda s: pairs_param(
+        s, select(c.shop_id, c.order_shopify_id), c.shop_id, c.order_shopify_id))
+    return {tuple(r) for r in s.execute(stmt, pairs_value(s, keys))} & set(keys)  # SQLite may over-fetch
 
 
 def get(s: Session, *, shop: Shop, order_shopify_id: int) -> OrderPromise | None:

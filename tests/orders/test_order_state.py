@@ -92,7 +92,7 @@ def test_a_newer_update_replaces_state_and_line_items(app, client):
 
 
 def test_the_order_upsert_tells_a_new_order_from_an_update_where_the_database_can(app):
-    from shop_plugin.db import dialect_name, upsert_newer_row
+    from shop_plugin.db import dialect_name, upsert_newer_rows
 
     with app.app_context():
         s = session()
@@ -103,7 +103,8 @@ def test_the_order_upsert_tells_a_new_order_from_an_update_where_the_database_ca
         def store(updated_at: str):
             values = {"shop_id": shop.id, "shopify_id": 42, "name": "#42",
                       "updated_at": datetime.fromisoformat(updated_at)}
-            return upsert_newer_row(s, Order.__table__, values, ["shop_id", "shopify_id"], version="updated_at")
+            stored = upsert_newer_rows(s, Order.__table__, [values], ["shop_id", "shopify_id"], version="updated_at")
+            return stored.get((shop.id, 42))
 
         first, second, older = store("2026-11-20T11:00:00+00:00"), store("2026-11-20T12:00:00+00:00"), \
             store("2026-11-20T10:00:00+00:00")
