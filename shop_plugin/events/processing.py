@@ -51,9 +51,13 @@ def _process_claimed(event) -> str:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the event
         session().rollback()
         return _record_failure(event.id, exc)
-    session().execute(_FINISHED, {**work.finished(status), "row_id": event.id, "order_id": order_id,
-                                  "processed_at": utcnow()})
-    session().commit()
+    try:
+        _finish([(event, status, order_id)])
+    except NoLongerClaimed:
+        session().rollback()
+        log.info("webhook event %s: no longer this worker's when applied (set aside by a redaction, or its "
+                 "lease ran out); its writes were not kept", event.id)
+        return None
     return status
 
 
@@ -130,7 +134,7 @@ def _apply_group(group: list[tuple]) -> None:
     except Exception:  # noqa: BLE001 - each event is applied again on its own, which records its failure
         session().rollback()
         log.warning("batch of %d events failed; applying them one by one", len(group), exc_info=True)
-        for _, event, _ in group:
+        for event in work.still_claimed(session(), WebhookEvent, [event for _, event, _ in group]):
             _alone(event)
 
 
@@ -141,16 +145,32 @@ def _apply_together(group: list[tuple]) -> None:
     ctxs = [HandlerContext(event=event, shop=shop_of[event.shop_domain], payload=payload)
             for _, event, payload in group]
     handler(ctxs)
+    _finish([(ctx.event, PROCESSED, ctx.order_id) for ctx in ctxs])
+
+
+class NoLongerClaimed(Exception):
+    """An event this worker claimed was changed by someone else before its outcome was recorded."""
+
+
+def _finish(outcomes: list[tuple]) -> None:
+    """Record (event, status, order id) outcomes and commit, with the handlers' writes, only if every
+    event is still as this worker claimed it. A redaction that committed meanwhile set its events aside
+    (the worker read their bodies before it): writing them now would put the erased data back."""
     now = utcnow()
-    session().execute(_FINISHED, [{**work.finished(PROCESSED), "row_id": ctx.event.id, "order_id": ctx.order_id,
-                                   "processed_at": now} for ctx in ctxs])
+    done = session().execute(_FINISHED, [
+        {**work.finished(status), "row_id": event.id, "lease": event.locked_until, "order_id": order_id,
+         "processed_at": now} for event, status, order_id in outcomes])
+    if done.rowcount != len(outcomes):
+        raise NoLongerClaimed(f"{len(outcomes) - done.rowcount} of {len(outcomes)} events")
     session().commit()
 
 
 _EVENT = WebhookEvent.__table__.c
-_FINISHED = update(WebhookEvent.__table__).where(_EVENT.id == bindparam("row_id")).values(
-    {name: bindparam(name, type_=_EVENT[name].type)
-     for name in (*work.finished(PROCESSED), "order_id", "processed_at")})
+_FINISHED = update(WebhookEvent.__table__).where(
+    _EVENT.id == bindparam("row_id"), _EVENT.status == work.RUNNING,
+    _EVENT.locked_until == bindparam("lease", type_=_EVENT.locked_until.type),
+).values({name: bindparam(name, type_=_EVENT[name].type)
+          for name in (*work.finished(PROCESSED), "order_id", "processed_at")})
 
 
 def _apply(event) -> tuple[str, int | None]:

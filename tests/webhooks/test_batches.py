@@ -143,3 +143,43 @@ def test_rqs_job_timeout_ends_the_job_instead_of_being_recorded_as_the_events_fa
     with pytest.raises(JobTimeoutException):
         apply(app, "as a job")
     assert rows(app, "SELECT status, error FROM webhook_events ORDER BY id") == [("processing", None)] * 2
+
+
+@BOTH_WAYS
+def test_a_redaction_that_lands_while_a_worker_holds_an_event_is_not_undone_by_that_event(app, client, monkeypatch,
+                                                                                         way):
+    """The worker read the event's body when it claimed it; a `customers/redact` another worker commits
+    before this one finishes sets the event aside. The worker's writes from the old body must not
+    land: the event's outcome is recorded only while the worker's claim still stands."""
+    from shop_plugin import work
+
+    signed_webhook(client, "orders/create", customer_order(299938))
+    later = dict(customer_order(299938), updated_at="2030-01-01T00:00:00Z", phone="555-625-1199")
+    stored(client, monkeypatch, [("orders/updated", later, "update"),
+                                 ("customers/redact", fixture("customers_redact.json"), "redact")])
+    with app.app_context():
+        redaction = session().scalar(select(WebhookEvent.id).where(WebhookEvent.webhook_id == "redact"))
+    claims = {name: getattr(work, name) for name in ("claim_plain", "claim_many_plain")}
+
+    def then_the_redaction_lands(name):
+        def claim(s, model, ids, *args):
+            claimed = claims[name](s, model, ids, *args)
+            if ids != redaction and ids != [redaction]:
+                monkeypatch.setattr(work, name, claims[name])
+                with app.app_context():  # another worker, another session
+                    processing.process_event(redaction)
+                claimed = [row for row in claimed if row.id != redaction] if name == "claim_many_plain" else claimed
+            return claimed
+        return claim
+
+    for name in claims:
+        monkeypatch.setattr(work, name, then_the_redaction_lands(name))
+    with app.app_context():
+        update = session().scalar(select(WebhookEvent.id).where(WebhookEvent.webhook_id == "update"))
+        if way == "one by one":
+            processing.process_event(update)
+        else:
+            processing.process_events(update)
+    assert rows(app, "SELECT email, phone, customer_name, shipping_address FROM orders") == [(None,) * 4]
+    assert rows(app, "SELECT webhook_id, status FROM webhook_events ORDER BY id")[1:] == \
+        [("update", "ignored"), ("redact", "processed")]
