@@ -32,7 +32,8 @@ def legacy_id(gid: Any, kind: str) -> int | None:
 def order_node(order: Order, currency: str) -> dict:
     return {
         "id": f"gid://shopify/Order/{order.id}", "legacyResourceId": str(order.id),
-        "name": f"#{order.number}", "email": order.email, "createdAt": utc(order.created_at),
+        "name": f"#{order.number}", "confirmationNumber": order.confirmation_number,
+        "email": order.email, "createdAt": utc(order.created_at),
         "updatedAt": utc(order.updated_at), "cancelledAt": utc(order.cancelled_at),
         "displayFinancialStatus": order.financial_status.upper(),
         "displayFulfillmentStatus": (order.fulfillment_status or "unfulfilled").upper(),

@@ -122,6 +122,11 @@ class Order:
     disputes: list[dict] = field(default_factory=list)
 
     @property
+    def confirmation_number(self) -> str:
+        """Shopify's random one the buyer sees on the thank-you page (here from the order's token)."""
+        return self.token[:9].upper()
+
+    @property
     def subtotal(self) -> Decimal:
         return sum((Decimal(li["price"]) * li["quantity"] for li in self.line_items), Decimal(0))
 

@@ -107,7 +107,7 @@ def order(order: Order, shop: ShopInfo) -> dict:
         "id": order.id, "admin_graphql_api_id": gid("Order", order.id), "app_id": None,
         "browser_ip": None, "buyer_accepts_marketing": False, "cancel_reason": order.cancel_reason,
         "cancelled_at": iso(order.cancelled_at), "cart_token": None, "checkout_token": None,
-        "closed_at": None, "company": None, "confirmation_number": order.token[:9].upper(),
+        "closed_at": None, "company": None, "confirmation_number": order.confirmation_number,
         "confirmed": True, "contact_email": order.email, "created_at": iso(order.created_at),
         "currency": cur, "current_subtotal_price": subtotal,
         "current_subtotal_price_set": money_set(subtotal, cur), "current_total_discounts": "0.00",

@@ -150,11 +150,13 @@ def proxy_query(params: dict, secret: str = SECRET, shop: str = SHOP) -> str:
     return urlencode({**signed, "signature": signature})
 
 
-def extension_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60) -> str:
-    """A checkout / customer-account UI extension session token (not exchangeable)."""
+def extension_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60,
+                    sub: str | None = "gid://shopify/Customer/1") -> str:
+    """A checkout / customer-account UI extension session token (not exchangeable); `sub` names the
+    logged-in buyer, None for a guest."""
     now = int(time.time())
     claims = {"dest": shop, "aud": API_KEY, "exp": now + ttl, "nbf": now - 5, "iat": now - 5,
-              "jti": str(uuid.uuid4()), "sub": "gid://shopify/Customer/1"}
+              "jti": str(uuid.uuid4()), **({"sub": sub} if sub else {})}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -32,6 +32,7 @@ def test_extension_code_calls_the_checkout_endpoint_with_a_session_token(app):
         code = (EXTENSIONS / name / "src" / source).read_text()
         assert "/api/checkout/promise" in code and "/api/checkout/promise" in rules
         assert "sessionToken.get()" in code and "Authorization" in code
+        assert re.search(r"confirmation: [\w.]+(number|confirmationNumber)", code)  # proves the page is the buyer's
         assert "dangerouslySetInnerHTML" not in code and "innerHTML" not in code
 
 

@@ -175,6 +175,8 @@ SHOP = {
          "404": json_body(ref("FieldErrors"), "the shop is not installed"),
          "422": json_body(ref("FieldErrors"), "order_id is not a Shopify order id")},
         params=(query("order_id", STRING, "the order's Shopify id or GID", required=True),
+                query("confirmation", STRING, "the order's confirmation number, from the page; without it (or a "
+                      "session token naming the order's customer) the answer is the provisional window"),
                 query("surface", enum("thank-you", "order-status"), "which extension asks (default thank-you)"),
                 query("locale", STRING, "the customer's locale"),
                 query("country", STRING, "the destination country (two letters)")),

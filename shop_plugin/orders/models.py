@@ -36,6 +36,9 @@ class Order(Base):
     shopify_id: Mapped[int] = mapped_column(BigInteger)
     admin_graphql_api_id: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(100))
+    # Shopify's random confirmation number (e.g. "WYRM1KLEJ"): shown to the buyer, and what proves
+    # to the storefront endpoint that the page asking for this order's promise is the buyer's.
+    confirmation_number: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(50))
     customer_id: Mapped[int | None] = mapped_column(BigInteger)

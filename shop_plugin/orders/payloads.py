@@ -37,6 +37,7 @@ def order_values(p: dict) -> dict:
         "shopify_id": int(p["id"]),
         "admin_graphql_api_id": p.get("admin_graphql_api_id"),
         "name": p.get("name"),
+        "confirmation_number": p.get("confirmation_number"),
         "email": p.get("email") or p.get("contact_email") or customer.get("email"),
         "phone": p.get("phone") or customer.get("phone"),
         "customer_id": customer.get("id"),

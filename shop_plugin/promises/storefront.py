@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import utcnow
+from shop_plugin.orders.models import Order
 from shop_plugin.promises import service
+from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.settings import COUNTRY_RE, LOCALE_RE
 from shop_plugin.promises.text import language, policy_blocks
 from shop_plugin.promises.window import Item, order_window
@@ -82,26 +85,50 @@ def forget(domain: str) -> None:
         cache.pop(domain, None)
 
 
-def _stored_promise(db: Callable[[], Session], shop: StorefrontShop, order_id: int) -> dict | None:
+@dataclass(frozen=True)
+class StoredPromise:
+    """An order's promise as the storefront shows it, and what proves a page is the order's buyer's."""
+
+    body: dict
+    confirmation_number: str | None
+    customer_id: int | None
+
+    def shown_to(self, *, confirmation: str | None, customer_id: int | None) -> bool:
+        """The page holds the order's confirmation number (the thank-you and order status pages both
+        have it), or its session token names the order's customer. Order ids run in sequence, so the
+        id alone proves nothing."""
+        if self.confirmation_number and confirmation and hmac.compare_digest(
+                self.confirmation_number.upper(), confirmation.upper()):
+            return True
+        return self.customer_id is not None and self.customer_id == customer_id
+
+
+def _stored_promise(db: Callable[[], Session], shop: StorefrontShop, order_id: int) -> StoredPromise | None:
     cache = _caches()["promises"]
     stored = cache.get((shop.id, order_id))
     if stored is None:
-        promise = service.get(db(), shop=shop, order_shopify_id=order_id)
-        if promise is None:
+        row = db().execute(
+            select(OrderPromise, Order.confirmation_number, Order.customer_id)
+            .join(Order, (Order.shop_id == OrderPromise.shop_id) & (Order.shopify_id == OrderPromise.order_shopify_id))
+            .where(OrderPromise.shop_id == shop.id, OrderPromise.order_shopify_id == order_id)).one_or_none()
+        if row is None:
             return None  # not cached: it appears when the order's webhook has been processed
-        stored = cache[(shop.id, order_id)] = service.promise_json(promise)
+        stored = cache[(shop.id, order_id)] = StoredPromise(service.promise_json(row[0]), row[1], row[2])
     return stored
 
 
 def for_order(db: Callable[[], Session], *, shop: StorefrontShop, order_id: int, locale: str | None,
-              country: str | None) -> dict:
-    """The stored promise; before the order's webhook arrives, a provisional one for now."""
+              country: str | None, confirmation: str | None = None, customer_id: int | None = None) -> dict:
+    """The stored promise, to the order's buyer; before the order's webhook arrives, or to a page that
+    does not prove it is the buyer's, a provisional one for an order placed now (the same answer, so
+    it tells nothing about which orders exist)."""
     stored = _stored_promise(db, shop, order_id)
-    if stored is None:
+    if stored is None or not stored.shown_to(confirmation=confirmation, customer_id=customer_id):
         return {**for_now(shop=shop, vendors=(), tags=(), country=country, locale=locale), "provisional": True}
-    return {"provisional": False, "text": stored["text"], "locale": stored["locale"],
-            **{k: stored[k] for k in ("ship_by", "deliver_from", "deliver_to")},
-            "policies": stored["policies"] if not locale else policy_blocks(shop.settings, locale, country)}
+    body = stored.body
+    return {"provisional": False, "text": body["text"], "locale": body["locale"],
+            **{k: body[k] for k in ("ship_by", "deliver_from", "deliver_to")},
+            "policies": body["policies"] if not locale else policy_blocks(shop.settings, locale, country)}
 
 
 def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:

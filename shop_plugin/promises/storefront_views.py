@@ -16,6 +16,14 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(sorted({v.strip() for v in (value or "").split(",") if v.strip()}))[:20]
 
 
+def _customer_id(sub) -> int | None:
+    """The logged-in buyer's customer id from the token's `sub` ("gid://shopify/Customer/42"); the
+    claim is there only when the buyer is logged in and the app may read protected customer data."""
+    prefix, sub = "gid://shopify/Customer/", str(sub or "")
+    tail = sub[len(prefix):]
+    return int(tail) if sub.startswith(prefix) and tail.isdigit() else None
+
+
 @bp.route("/api/checkout/promise", methods=["GET", "OPTIONS"])
 def checkout_promise():
     """Thank-you (checkout UI extension) and order status (customer account UI extension)."""
@@ -37,7 +45,9 @@ def checkout_promise():
     body = storefront.for_order(
         session, shop=shop, order_id=int(order_id),
         locale=storefront.clean_locale(request.args.get("locale"), fallback=None),
-        country=storefront.clean_country(request.args.get("country")))
+        country=storefront.clean_country(request.args.get("country")),
+        confirmation=request.args.get("confirmation", "")[:32] or None,
+        customer_id=_customer_id(result.id_token.claims.get("sub")))
     return jsonify(body), 200, CORS
 
 

@@ -104,6 +104,7 @@ def order_payload(node: dict, line_items: list[dict] | None = None) -> dict:
     items = line_items if line_items is not None else _nodes(node.get("lineItems"))
     return {
         "id": order_id, "admin_graphql_api_id": node["id"], "name": node.get("name"),
+        "confirmation_number": node.get("confirmationNumber"),
         "email": node.get("email"), "phone": node.get("phone"),
         "created_at": node.get("createdAt"), "updated_at": node.get("updatedAt"),
         "processed_at": node.get("processedAt"), "cancelled_at": node.get("cancelledAt"),

@@ -27,7 +27,7 @@ query ReconcileOrders($first: Int!, $after: String, $query: String!) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     edges {{ node {{
-      id name email phone createdAt updatedAt processedAt cancelledAt closedAt
+      id name confirmationNumber email phone createdAt updatedAt processedAt cancelledAt closedAt
       displayFinancialStatus displayFulfillmentStatus currencyCode customerLocale tags statusPageUrl
       totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
       subtotalPriceSet {{ shopMoney {{ amount currencyCode }} }}

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from tests.support import OTHER_SHOP, bearer, extension_token, fixture, proxy_query, session_token, signed_webhook
 
-ORDER = dict(fixture("orders_create.rest_fixture.json"), created_at="2026-11-24T10:00:00+09:00", customer_locale="ko")
+ORDER = dict(fixture("orders_create.rest_fixture.json"), created_at="2026-11-24T10:00:00+09:00", customer_locale="ko",
+             confirmation_number="WYRM1KLEJ")
+BUYER = f"confirmation={ORDER['confirmation_number']}"  # what the thank-you and order status pages send
 RULES = {"timezone": "Asia/Seoul", "transit": [{"countries": ["KR"], "days": [2, 4]}],
          "suppliers": [{"vendor": "Slow Co", "processing_days": [10, 12]}, {"tag": "made-to-order",
                                                                            "processing_days": [15, 20]}],
@@ -24,7 +26,7 @@ def checkout(client, query: str, token: str | None = None, surface: str = ""):
 def test_the_thank_you_page_gets_the_stored_promise(client):
     install(client)
     signed_webhook(client, "orders/create", ORDER)
-    response = checkout(client, f"order_id=gid://shopify/Order/{ORDER['id']}")
+    response = checkout(client, f"order_id=gid://shopify/Order/{ORDER['id']}&{BUYER}", token=extension_token(sub=None))
     assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
     body = response.json
     assert body["provisional"] is False and body["locale"] == "ko" and "발송" in body["text"]
@@ -40,8 +42,35 @@ def test_before_the_webhook_arrives_the_page_gets_a_provisional_window(client):
 def test_the_order_status_page_is_verified_as_a_customer_account_extension(client):
     install(client)
     signed_webhook(client, "orders/create", ORDER)
-    body = checkout(client, f"order_id={ORDER['id']}&locale=en", surface="&surface=order-status").json
+    body = checkout(client, f"order_id={ORDER['id']}&locale=en&{BUYER}", surface="&surface=order-status").json
     assert {"kind": "refund", "text": "Full refunds."} in body["policies"]
+
+
+def test_a_page_that_does_not_prove_it_is_the_buyers_gets_only_the_provisional_window(client):
+    """Order ids run in sequence: with the id alone anyone could read another customer's dates. The same
+    answer as for an order not yet stored, so it does not tell which orders exist either."""
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    guest = extension_token(sub=None)
+    stranger = extension_token(sub="gid://shopify/Customer/999")
+    not_stored = checkout(client, "order_id=424242&country=KR", token=guest).json
+    for query, token in ((f"order_id={ORDER['id']}&country=KR", guest),
+                         (f"order_id={ORDER['id']}&country=KR&confirmation=WYRM1KLEX", guest),
+                         (f"order_id={ORDER['id']}&country=KR", stranger),
+                         (f"order_id={ORDER['id']}&country=KR&confirmation=", stranger)):
+        body = checkout(client, query, token=token).json
+        assert body == not_stored and body["provisional"] is True, query
+    assert checkout(client, f"order_id={ORDER['id']}&confirmation=wyrm1klej", token=guest).json["provisional"] is False
+
+
+def test_the_logged_in_customer_needs_no_confirmation_number(client):
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    mine = extension_token(sub=f"gid://shopify/Customer/{ORDER['customer']['id']}")
+    body = checkout(client, f"order_id={ORDER['id']}", token=mine, surface="&surface=order-status").json
+    assert body["provisional"] is False and "발송" in body["text"]
+    not_a_customer = extension_token(sub=f"gid://shopify/Order/{ORDER['customer']['id']}")
+    assert checkout(client, f"order_id={ORDER['id']}", token=not_a_customer).json["provisional"] is True
 
 
 def test_the_preflight_answers_cors(client):
@@ -63,7 +92,7 @@ def test_a_shop_never_reads_another_shops_order_promise(client):
     install(client)
     install(client, OTHER_SHOP)
     signed_webhook(client, "orders/create", ORDER)
-    other = checkout(client, f"order_id={ORDER['id']}&country=KR", token=extension_token(OTHER_SHOP)).json
+    other = checkout(client, f"order_id={ORDER['id']}&country=KR&{BUYER}", token=extension_token(OTHER_SHOP)).json
     assert other["provisional"] is True
 
 
@@ -123,10 +152,10 @@ def test_with_the_storefront_cache_repeat_requests_read_nothing_from_the_databas
     install(client)
     signed_webhook(client, "orders/create", ORDER)
     first_proxy = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
-    first_checkout = checkout(client, f"order_id={ORDER['id']}").json
+    first_checkout = checkout(client, f"order_id={ORDER['id']}&{BUYER}").json
     statements = _count_queries(app)
     assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json == first_proxy
-    assert checkout(client, f"order_id={ORDER['id']}").json == first_checkout
+    assert checkout(client, f"order_id={ORDER['id']}&{BUYER}").json == first_checkout
     assert statements == []
 
 

@@ -21,6 +21,7 @@ def test_ids_become_numbers_and_statuses_rest_values():
 def test_the_order_values_the_handlers_store_come_out_right():
     values = payloads.order_values(order_payload(FIRST))
     assert values["name"] == "#1042" and values["email"] == "mina.park@example.com"
+    assert values["confirmation_number"] == "K3QZ7PLMA"
     assert values["destination_country"] == "KR" and values["currency"] == "USD"
     assert values["total_price"] == Decimal("129.5") and values["subtotal_price"] == Decimal("119.5")
     assert values["tags"] == ["vip", "wholesale"] and values["customer_name"] == "Mina Park"

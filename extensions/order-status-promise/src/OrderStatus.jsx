@@ -13,6 +13,8 @@ async function loadPromise() {
   if (!order) return null;
   const params = new URLSearchParams({
     order_id: order.id,
+    // The random confirmation number proves this page is the buyer's: order ids run in sequence.
+    confirmation: order.confirmationNumber ?? "",
     surface: "order-status",
     locale: shopify.localization.language.value?.isoCode ?? "en",
   });

@@ -9,10 +9,13 @@ export default async () => {
 };
 
 async function loadPromise() {
-  const order = shopify.orderConfirmation.value?.order;
+  const confirmation = shopify.orderConfirmation.value;
+  const order = confirmation?.order;
   if (!order) return null;
   const params = new URLSearchParams({
     order_id: order.id,
+    // The random confirmation number proves this page is the buyer's: order ids run in sequence.
+    confirmation: confirmation.number ?? "",
     locale: shopify.localization.language.value?.isoCode ?? "en",
     country: shopify.shippingAddress?.value?.countryCode ?? "",
   });
