@@ -115,6 +115,9 @@ def load(env: dict[str, str] | None = None) -> dict:
         # <shop-handle>@INBOUND_EMAIL_DOMAIN reaches that shop's desk. Unset secret: inbound is off.
         "INBOUND_EMAIL_SECRET": env.get("INBOUND_EMAIL_SECRET") or ("dev-inbound-secret" if relaxed else None),
         "INBOUND_EMAIL_DOMAIN": (env.get("INBOUND_EMAIL_DOMAIN") or f"in.{mail_domain}").lower(),
+        # The inbound provider's authserv-id in the Authentication-Results it adds (SPF/DKIM/DMARC);
+        # unset: no sender is verified, so customer mail never triggers an automatic refund.
+        "INBOUND_AUTHSERV_ID": (env.get("INBOUND_AUTHSERV_ID") or "").strip().lower() or None,
         **{name: int(days) for name, days in retention.items()},
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),

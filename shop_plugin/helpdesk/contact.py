@@ -45,12 +45,14 @@ def read(fields, lang: str) -> tuple[ContactForm, dict[str, str]]:
     return form, errors
 
 
-def submit(s: Session, *, shop: Shop, form: ContactForm, lang: str, now: datetime) -> str:
-    """Open or continue the customer's ticket; returns when they will hear back, in their words."""
+def submit(s: Session, *, shop: Shop, form: ContactForm, lang: str, now: datetime,
+           customer_id: int | None = None) -> str:
+    """Open or continue the customer's ticket; returns when they will hear back, in their words.
+    `customer_id`: the logged-in customer, from the app proxy's signed query."""
     first_line = one_line(form.message.split("\n", 1)[0], 80)
     received = receive(s, shop=shop, now=now, incoming=Incoming(
         source="form", sender=address(form.email), sender_name=form.name, subject=first_line, body=form.message,
-        locale=lang, order_number=form.order or None))
+        locale=lang, order_number=form.order or None, customer_id=customer_id))
     settings, _ = promises.get_settings(s, shop=shop)
     due = ack.when(ack.reply_by(received.ticket, settings, now), settings, lang)
     s.commit()

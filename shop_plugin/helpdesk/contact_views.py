@@ -116,7 +116,9 @@ def contact_page():
     wait = _over(PER_SENDER, f"{shop.id}:email:{form.email.lower()}")
     if wait:
         return _too_many(wait)
-    reply_by = contact.submit(session(), shop=shop, form=form, lang=g.lang, now=utcnow())
+    customer = request.args.get("logged_in_customer_id", "")  # in the query Shopify signed
+    reply_by = contact.submit(session(), shop=shop, form=form, lang=g.lang, now=utcnow(),
+                              customer_id=int(customer) if customer.isdigit() else None)
     return _page("contact_thanks.html", reply_by=reply_by)
 
 

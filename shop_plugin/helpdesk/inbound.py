@@ -41,6 +41,8 @@ class Incoming:
     auto_reply: bool = False
     attachments: tuple[Attachment, ...] = ()
     refused: tuple[str, ...] = ()  # "name (why)" of files not kept
+    sender_verified: bool | None = None  # the mail provider's verdict on From (sender_auth)
+    customer_id: int | None = None  # the form's logged-in customer, signed by Shopify's app proxy
 
 
 @dataclass
@@ -69,7 +71,7 @@ def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Rec
     entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="inbound", body=incoming.body or "(no text)",
                         author=(incoming.sender_name or incoming.sender)[:100], message_id=incoming.message_id,
                         in_reply_to=incoming.in_reply_to, email_from=incoming.sender, email_to=incoming.recipient,
-                        source=incoming.source, created_at=now)
+                        source=incoming.source, sender_verified=_verified(incoming, order), created_at=now)
     s.add(entry)
     s.flush()
     _notes(s, shop, ticket, entry, incoming, order if stranger else None, now)
@@ -77,7 +79,7 @@ def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Rec
                   now=now)
     ticket.updated_at = now
     intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=now)
-    if (created or reopened) and not incoming.auto_reply:
+    if (created or reopened) and not incoming.auto_reply and entry.sender_verified is not False:
         ack.schedule(s, shop=shop, ticket=ticket, entry=entry, settings=settings, now=now)
     return Received(ticket=ticket, entry=entry, created=created, reopened=reopened)
 
@@ -106,6 +108,14 @@ def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None,
     return ticket, False, was not in OPEN_STATUSES
 
 
+def _verified(incoming: Incoming, order: Order | None) -> bool | None:
+    """Whether the message is proven to come from its sender: the mail provider's verdict, or, on the
+    contact form, Shopify's signed logged-in customer being the order's."""
+    if order is not None and incoming.customer_id is not None and order.customer_id == incoming.customer_id:
+        return True
+    return incoming.sender_verified
+
+
 def _fill_in(ticket: Ticket, incoming: Incoming, order: Order | None) -> None:
     """What the ticket does not know yet about who is writing and in which language."""
     ticket.customer_email = ticket.customer_email or incoming.sender
@@ -127,6 +137,11 @@ def _notes(s: Session, shop: Shop, ticket: Ticket, entry: TicketEntry, incoming:
         add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
                         body=f"The message names order {stranger_to.name}, but {incoming.sender} is not the order's "
                              "email: check who you are talking to before sharing order details.")
+    if entry.sender_verified is False:
+        add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                        body=f"The mail provider could not verify that {incoming.sender} sent this message (SPF, "
+                             "DKIM and DMARC did not pass for its domain): it may come from someone else. No "
+                             "acknowledgement was sent, and it cannot trigger an automatic refund.")
     if incoming.auto_reply:
         add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
                         body="This message is an automatic reply (e.g. out of office): it sends no acknowledgement "

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from shop_plugin import jobs
 from shop_plugin.db import insert_ignore, utcnow
 from shop_plugin.extensions import session
-from shop_plugin.helpdesk import bounces, mime
+from shop_plugin.helpdesk import bounces, mime, sender_auth
 from shop_plugin.helpdesk.inbound import Incoming, receive
 from shop_plugin.helpdesk.models import InboundEmail
 from shop_plugin.shops.models import Shop
@@ -114,7 +114,8 @@ def _handle(s: Session, row: InboundEmail, now: datetime) -> tuple[str, str | No
         message_id=mail.message_id or mime.fallback_message_id(row.raw, current_app.config["MAIL_DOMAIN"]),
         in_reply_to=mail.in_reply_to, references=tuple(mail.references), recipient=row.recipient,
         locale=mail.language, auto_reply=mail.auto_reply, attachments=tuple(mail.attachments),
-        refused=tuple(mail.refused)))
+        refused=tuple(mail.refused),
+        sender_verified=sender_auth.verified(mail.message, mail.sender, config["INBOUND_AUTHSERV_ID"])))
     row.ticket_id = received.ticket.id
     return "threaded", ("duplicate message" if received.duplicate else "new ticket" if received.created
                         else "reopened the ticket" if received.reopened else None)

@@ -115,6 +115,9 @@ class TicketEntry(Base):
     message_id: Mapped[str | None] = mapped_column(String(255))
     in_reply_to: Mapped[str | None] = mapped_column(String(255))
     email_from: Mapped[str | None] = mapped_column(String(320))
+    # Inbound: True when the sender is proven (the mail provider's SPF/DKIM/DMARC, or the contact form
+    # of the order's logged-in customer), False when the provider's checks failed, None if unchecked.
+    sender_verified: Mapped[bool | None] = mapped_column(Boolean)
     email_to: Mapped[str | None] = mapped_column(String(320))
     source: Mapped[str | None] = mapped_column(String(20))  # email | form | admin | api
     delivery_status: Mapped[str | None] = mapped_column(String(20))  # replies: queued | sent | bounced | failed

@@ -78,5 +78,6 @@ def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: Ticket
         return
     settings, _ = promises.get_settings(s, shop=shop)
     for trigger in triggers:
-        if refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now) is not None:
+        if refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now,
+                                automatic=entry.sender_verified is True) is not None:
             return

@@ -41,8 +41,11 @@ def refunded_so_far(s: Session, *, shop: Shop, order_id: int) -> Decimal:
 REFUND_CAPS = 1  # advisory lock namespace (see one_at_a_time): a shop's prompts and automatic refund count
 
 
-def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime) -> int | None:
+def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime,
+                 automatic: bool = True) -> int | None:
     """A prompt for this order and trigger, unless one was raised before or another is unsettled.
+    `automatic`: whether the merchant's automatic-refund rule may act on it (not for a customer's
+    message whose sender is not proven: anyone can write with the buyer's address).
 
     One session at a time raises prompts for a shop (an advisory lock on PostgreSQL, held to commit;
     SQLite has one writer anyway): the pending check, the insert and the daily count of automatic
@@ -73,16 +76,21 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
             f"Refund prompt #{prompt_id} ({trigger}): recommend {assessment.recommended.replace('_', ' ')}; "
             f"{assessment.rationale['formula']}."))
         _maybe_automatic(s, shop=shop, prompt_id=prompt_id, trigger=trigger, total=total,
-                         recommended=assessment.recommended, settings=settings, now=now)
+                         recommended=assessment.recommended, settings=settings, now=now, allowed=automatic)
     return prompt_id
 
 
 def _maybe_automatic(s: Session, *, shop: Shop, prompt_id: int, trigger: str, total: Decimal, recommended: str,
-                     settings: dict, now: datetime) -> None:
+                     settings: dict, now: datetime, allowed: bool) -> None:
     """The merchant's automatic-refund rule: by trigger, under the per-order cap and the daily count."""
     auto = cost.rules_of(settings)["automatic"]
     if not (auto["enabled"] and trigger in auto["triggers"] and recommended.endswith("refund")
             and total <= Decimal(str(auto["max_order_amount"]))):
+        return
+    if not allowed:
+        s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt_id).values(
+            error="automatic refund skipped: the customer's message is not proven to be theirs (sender not "
+                  "verified); decide it yourself"))
         return
     since = now - timedelta(days=1)
     today = s.scalar(select(func.count()).select_from(Effect).where(  # scheduled ones count too
