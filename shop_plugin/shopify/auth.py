@@ -1,9 +1,12 @@
 """Admin requests: App Home pages and the JSON API, both verified by shopifyapp."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import wraps
+from urllib.parse import urlparse
 
 from flask import g, jsonify, request
+from shopify_app.types import LogWithReq, Res
 
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
@@ -17,8 +20,25 @@ PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"
 
 
 def verify_app_home():
-    """shopifyapp's App Home verification with our token-refresh route."""
-    return shopify().verify_app_home_req(shopify_req(request), app_home_patch_id_token_path=PATCH_ID_TOKEN_PATH)
+    """shopifyapp's App Home verification with our token-refresh route, held to the admin's own session
+    tokens. Shopify signs checkout and customer-account extension tokens with the same app secret and
+    audience, and the library reads only signature, expiry and audience: without this, a buyer could
+    copy the token their thank-you page sends and use the admin API."""
+    result = shopify().verify_app_home_req(shopify_req(request), app_home_patch_id_token_path=PATCH_ID_TOKEN_PATH)
+    if result.ok and not is_admin_session(result.id_token.claims):
+        return replace(result, ok=False, shop=None, user_id=None, id_token=None, invalid_token_response=None,
+                       log=LogWithReq(code="not_an_admin_session_token", req=result.log.req,
+                                      detail="The token is not an admin session token (iss, dest)."),
+                       response=Res(status=401, body="Unauthorized", headers={}))
+    return result
+
+
+def is_admin_session(claims: dict) -> bool:
+    """An admin session token names the shop twice: `dest` https://{shop}, `iss` https://{shop}/admin.
+    Extension tokens give `dest` as a bare domain and no `iss`."""
+    iss, dest = urlparse(str(claims.get("iss") or "")), urlparse(str(claims.get("dest") or ""))
+    return iss.scheme == dest.scheme == "https" and bool(dest.hostname) and iss.hostname == dest.hostname \
+        and iss.path.rstrip("/") == "/admin"
 
 
 def admin_api(view):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from shop_plugin.extensions import session
 from shop_plugin.shops.models import Shop
-from tests.support import OTHER_SHOP, SHOP, bearer, fixture, session_token, signed_webhook
+from tests.support import OTHER_SHOP, SHOP, bearer, extension_token, fixture, session_token, signed_webhook
 
 ORDER = fixture("orders_create.rest_fixture.json")
 
@@ -102,3 +102,18 @@ def test_other_html_pages_cannot_be_framed_and_load_or_run_nothing(app, client):
     assert response.status_code == 404
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "script-src" not in csp
+
+
+def test_a_buyers_checkout_or_customer_account_token_opens_no_admin_api_or_page(app, client, fake_shopify):
+    """Shopify signs extension session tokens with the same app secret, and they carry the same
+    audience; shopifyapp's App Home check reads only signature, expiry and audience. A buyer can copy
+    the token their thank-you page sends: it must not read orders or change the merchant's settings."""
+    signed_webhook(client, "orders/create", ORDER)
+    assert client.get(f"/?shop={SHOP}&embedded=1&id_token={session_token()}").status_code == 200  # installed
+    for sub in (None, "gid://shopify/Customer/1"):
+        buyer = {"Authorization": f"Bearer {extension_token(sub=sub)}"}
+        assert client.get(f"/api/orders/{ORDER['id']}", headers=buyer).status_code == 401
+        assert client.put("/api/settings", json={"cutoff": "01:00"}, headers=buyer).status_code == 401
+        assert client.get(f"/?shop={SHOP}&embedded=1&id_token={extension_token(sub=sub)}").status_code == 401
+    assert client.get("/api/settings", headers=bearer()).json["version"] == 0  # never saved
+    assert client.get(f"/api/orders/{ORDER['id']}", headers=bearer()).status_code == 200
