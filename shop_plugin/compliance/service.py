@@ -54,9 +54,17 @@ def export_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
 
 
 def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
-    """Erase names, email, phone and addresses from the customer's orders and related rows."""
+    """Erase names, email, phone and addresses from the customer's orders and related rows.
+
+    Deliveries about the customer not applied yet are set aside first, then the orders are read. A
+    worker applying one of them meanwhile records its outcome only if the delivery is still as it
+    claimed it (events/processing.py), so either its writes are rolled back, or it committed before
+    this transaction set its delivery aside and the order it wrote is found below."""
     customer = payload.get("customer") or {}
-    orders = _customer_orders(shop, customer, payload.get("orders_to_redact") or [])
+    asked = {int(i) for i in payload.get("orders_to_redact") or [] if str(i).isdigit()}
+    given = {customer["email"].lower()} if customer.get("email") else set()
+    _redact_unapplied_events(shop, asked, given, customer.get("id"), event_id)
+    orders = _customer_orders(shop, customer, sorted(asked))
     ids = [o.shopify_id for o in orders]
     s = session()
     emails = {customer.get("email")} | {o.email for o in orders}
@@ -67,12 +75,13 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     s.execute(update(FulfillmentEvent).where(
         FulfillmentEvent.shop_id == shop.id, FulfillmentEvent.order_shopify_id.in_(ids)
     ).values(city=None, province=None, zip=None))
-    listed = set(ids) | {int(i) for i in payload.get("orders_to_redact") or [] if str(i).isdigit()}
+    listed = asked | set(ids)
     s.execute(update(WebhookEvent).where(
         WebhookEvent.shop_domain == shop.domain, WebhookEvent.order_id.in_(listed)
     ).values(body=REDACTED_BODY))
     addresses = {e.lower() for e in emails if e}
-    _redact_unapplied_events(shop, listed, addresses, customer.get("id"), event_id)
+    if addresses != given or listed != asked:  # the orders brought more addresses or orders to look for
+        _redact_unapplied_events(shop, listed, addresses, customer.get("id"), event_id)
     errors = ((Effect, Effect.shop_id == shop.id), (WebhookEvent, WebhookEvent.shop_domain == shop.domain))
     for address in addresses:
         for model, shops_rows in errors:  # a relay's refusal or a bounce quotes the address

@@ -50,7 +50,7 @@ def _process_claimed(event) -> str:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the event
         session().rollback()
-        return _record_failure(event.id, exc)
+        return _record_failure(event, exc)
     try:
         _finish([(event, status, order_id)])
     except NoLongerClaimed:
@@ -204,14 +204,22 @@ def _payload(event) -> dict:
     return payload
 
 
-def _record_failure(event_id: int, exc: Exception) -> str:
-    event = session().get(WebhookEvent, event_id, populate_existing=True)
+def _record_failure(claimed, exc: Exception) -> str | None:
+    """Record the failure on the event, if it is still as this worker claimed it: one a redaction set
+    aside meanwhile, or another worker took after the lease ran out, is no longer this worker's to
+    write (and its error text could quote the erased data)."""
+    event = session().get(WebhookEvent, claimed.id, populate_existing=True, with_for_update=True)
     if event is None:  # the handler deleted it (shop/redact) and then failed
+        session().rollback()
         return FAILED
+    if event.status != work.RUNNING or event.locked_until != claimed.locked_until:
+        session().rollback()
+        log.info("webhook event %s failed after it stopped being this worker's; not recorded", claimed.id)
+        return None
     work.fail(event, exc, max_attempts=current_app.config["WEBHOOK_MAX_ATTEMPTS"],
               permanent=isinstance(exc, PermanentError))
     session().commit()
-    log.warning("webhook event %s %s: %s", event_id, event.status, event.error)
+    log.warning("webhook event %s %s: %s", claimed.id, event.status, event.error)
     return event.status
 
 

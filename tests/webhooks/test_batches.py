@@ -183,3 +183,69 @@ def test_a_redaction_that_lands_while_a_worker_holds_an_event_is_not_undone_by_t
     assert rows(app, "SELECT email, phone, customer_name, shipping_address FROM orders") == [(None,) * 4]
     assert rows(app, "SELECT webhook_id, status FROM webhook_events ORDER BY id")[1:] == \
         [("update", "ignored"), ("redact", "processed")]
+
+
+def test_a_new_order_a_worker_applies_while_a_redaction_runs_keeps_none_of_the_customers_data(app, client,
+                                                                                             monkeypatch):
+    """Worker A has claimed (and read) the customer's orders/create; worker B's customers/redact runs
+    meanwhile and A finishes right after B looked up the customer's orders. A must wait for B and
+    then find its delivery set aside: B cannot redact an order it did not see."""
+    import threading
+
+    from shop_plugin.compliance import service as compliance
+
+    signed_webhook(client, "orders/create", customer_order(5))  # the shop exists
+    stored(client, monkeypatch, [("orders/create", customer_order(299938), "create"),
+                                 ("customers/redact", fixture("customers_redact.json"), "redact")])
+    with app.app_context():
+        create, redact = session().scalars(select(WebhookEvent.id).where(
+            WebhookEvent.webhook_id.in_(("create", "redact"))).order_by(WebhookEvent.id)).all()
+        claimed = processing.claim(create)
+
+    def worker_a():
+        with app.app_context():
+            processing._process_claimed(claimed)
+
+    lookup, threads = compliance._customer_orders, []
+
+    def lookup_while_worker_a_finishes(*args):
+        found = lookup(*args)
+        threads.append(threading.Thread(target=worker_a))
+        threads[0].start()
+        threads[0].join(timeout=2)  # A finishes now, or waits for B's locks until B commits
+        return found
+
+    monkeypatch.setattr(compliance, "_customer_orders", lookup_while_worker_a_finishes)
+    with app.app_context():
+        assert processing.process_event(redact) == "processed"
+    threads[0].join(timeout=30)
+    assert not threads[0].is_alive()
+    assert rows(app, "SELECT email, phone, customer_name FROM orders WHERE shopify_id = 299938") in \
+        ([], [(None, None, None)])
+
+
+def test_a_failure_after_a_redaction_set_the_event_aside_is_not_written_over_it(app, client, monkeypatch):
+    """The handler fails (its error quoting the customer's address) after another worker's redaction set
+    the event aside: the event stays ignored with the redacted error, not `failed` with the address."""
+    from webhooks import registry
+
+    signed_webhook(client, "orders/create", customer_order(299938))
+    later = dict(customer_order(299938), updated_at="2030-01-01T00:00:00Z")
+    stored(client, monkeypatch, [("orders/updated", later, "update"),
+                                 ("customers/redact", fixture("customers_redact.json"), "redact")])
+    with app.app_context():
+        update, redact = session().scalars(select(WebhookEvent.id).where(
+            WebhookEvent.webhook_id.in_(("update", "redact"))).order_by(WebhookEvent.id)).all()
+
+    def fails_after_the_redaction_lands(ctx):
+        with app.app_context():  # another worker
+            processing.process_event(redact)
+        raise ValueError("relay refused john@example.com")
+
+    handler_for = registry.handler_for
+    monkeypatch.setattr(registry, "handler_for", lambda topic: fails_after_the_redaction_lands
+                        if topic == "orders/updated" else handler_for(topic))
+    with app.app_context():
+        assert processing.process_event(update) is None
+    [(status, error)] = rows(app, "SELECT status, error FROM webhook_events WHERE webhook_id = 'update'")
+    assert status == "ignored" and "john@example.com" not in error
