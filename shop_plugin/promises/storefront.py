@@ -97,8 +97,8 @@ class StoredPromise:
         """The page holds the order's confirmation number (the thank-you and order status pages both
         have it), or its session token names the order's customer. Order ids run in sequence, so the
         id alone proves nothing."""
-        if self.confirmation_number and confirmation and hmac.compare_digest(
-                self.confirmation_number.upper(), confirmation.upper()):
+        if self.confirmation_number and confirmation and hmac.compare_digest(  # bytes: any text compares
+                self.confirmation_number.upper().encode(), confirmation.upper().encode()):
             return True
         return self.customer_id is not None and self.customer_id == customer_id
 

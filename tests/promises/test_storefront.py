@@ -57,7 +57,8 @@ def test_a_page_that_does_not_prove_it_is_the_buyers_gets_only_the_provisional_w
     for query, token in ((f"order_id={ORDER['id']}&country=KR", guest),
                          (f"order_id={ORDER['id']}&country=KR&confirmation=WYRM1KLEX", guest),
                          (f"order_id={ORDER['id']}&country=KR", stranger),
-                         (f"order_id={ORDER['id']}&country=KR&confirmation=", stranger)):
+                         (f"order_id={ORDER['id']}&country=KR&confirmation=", stranger),
+                         (f"order_id={ORDER['id']}&country=KR&confirmation=%C3%89", guest)):  # not ASCII: no 500
         body = checkout(client, query, token=token).json
         assert body == not_stored and body["provisional"] is True, query
     assert checkout(client, f"order_id={ORDER['id']}&confirmation=wyrm1klej", token=guest).json["provisional"] is False
