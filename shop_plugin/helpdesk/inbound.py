@@ -139,9 +139,9 @@ def _notes(s: Session, shop: Shop, ticket: Ticket, entry: TicketEntry, incoming:
                              "email: check who you are talking to before sharing order details.")
     if entry.sender_verified is False:
         add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
-                        body=f"The mail provider could not verify that {incoming.sender} sent this message (SPF, "
-                             "DKIM and DMARC did not pass for its domain): it may come from someone else. No "
-                             "acknowledgement was sent, and it cannot trigger an automatic refund.")
+                        body=f"This message may not come from {incoming.sender}: the mail provider's DMARC check "
+                             "failed for its domain, or the mail names more than one sender. No acknowledgement "
+                             "was sent, and it cannot trigger an automatic refund.")
     if incoming.auto_reply:
         add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
                         body="This message is an automatic reply (e.g. out of office): it sends no acknowledgement "

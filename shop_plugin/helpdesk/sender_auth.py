@@ -1,61 +1,102 @@
 """Whether an inbound mail's From address is really its sender's.
 
 Anyone can write any From. The receiving mail server (the inbound provider) checks SPF, DKIM and
-DMARC and writes what it found into an `Authentication-Results` header (RFC 8601), named by its
-authserv-id. Only headers carrying the id configured as INBOUND_AUTHSERV_ID are read (a sender can
-add headers of its own); of those, the topmost, which the provider added last. The From address
-counts as verified when DMARC passed for its domain, or DKIM or SPF passed for a domain aligned
-with it (the same domain, or one a subdomain of the other).
+DMARC and writes what it found into an `Authentication-Results` header (RFC 8601) that starts with
+its authserv-id, set as INBOUND_AUTHSERV_ID. The provider adds its header on top of the mail and
+removes any that arrived carrying its id, so the first header from the top naming that id is the
+provider's: only that one is read, as raw text (MIME encoded words in it are an envelope sender's
+characters, not header syntax), and one that cannot be read vouches for nothing.
+
+The From address is verified when the provider says DMARC passed for exactly its domain, or DKIM
+or SPF passed for exactly its domain (DMARC's relaxed alignment needs the public suffix list; the
+provider's DMARC verdict covers it). A mail with more than one From, or more than one address in
+it, is never verified: which one would the provider have checked?
 """
 from __future__ import annotations
 
 import logging
+import re
 from email.message import EmailMessage
 
 import authres
 
 log = logging.getLogger(__name__)
-PASS = "pass"
+MAX_HEADER = 8 * 1024  # characters of the provider's header parsed; a longer one is not read
+_FOLD = re.compile(r"\r?\n[ \t]")
 
 
 def verified(message: EmailMessage, sender: str | None, authserv_id: str | None) -> bool | None:
-    """True: the provider vouches for the From domain. False: it checked and nothing passed for it.
-    None: not checked (no INBOUND_AUTHSERV_ID, no sender, or no header of the provider's)."""
+    """True: the provider vouches for the From domain. False: the domain's DMARC check failed, or the
+    mail has several From addresses. None: not verified (nothing configured, no provider header, no
+    DMARC policy to go by, or a header that cannot be read)."""
     if not authserv_id or not sender or "@" not in sender:
+        return None
+    froms = message.get_all("From") or []
+    if not froms:
+        return None  # the sender was read from Sender:, which DMARC does not look at
+    addresses = _from_addresses(message)
+    if len(froms) != 1 or len(addresses) != 1:
+        return False
+    if addresses[0].addr_spec.lower() != sender.lower():
         return None
     results = _providers_results(message, authserv_id.lower())
     if results is None:
         return None
     domain = sender.rpartition("@")[2].lower()
+    verdict = None
     for result in results:
-        if str(result.result).lower() != PASS:
+        method, outcome = str(getattr(result, "method", "")).lower(), str(getattr(result, "result", "")).lower()
+        checked = _domain(_checked_identity(result, method))
+        if checked != domain:
             continue
-        method = str(result.method).lower()
-        checked = {"dmarc": _prop(result, "header", "from") or domain,
-                   "dkim": _prop(result, "header", "d"),
-                   "spf": _prop(result, "smtp", "mailfrom").rpartition("@")[2]}.get(method)
-        if checked and _aligned(checked.lower(), domain):
+        if outcome == "pass":
             return True
-    return False
+        if method == "dmarc" and outcome == "fail":
+            verdict = False
+    return verdict
+
+
+def _from_addresses(message: EmailMessage) -> list:
+    try:
+        return list(message["From"].addresses)
+    except Exception:  # noqa: BLE001 - an unparseable From holds no single address
+        return []
 
 
 def _providers_results(message: EmailMessage, authserv_id: str) -> list | None:
-    for value in message.get_all("Authentication-Results") or []:
-        try:
-            header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
-        except Exception:  # noqa: BLE001 - a header we cannot read vouches for nothing
-            log.info("unreadable Authentication-Results header ignored")
+    """The results of the first header naming the provider, or None (absent, too long, unreadable)."""
+    for name, raw in message.raw_items():
+        if name.lower() != "authentication-results":
             continue
-        if str(header.authserv_id).lower() == authserv_id:
-            return list(header.results)
+        value = _FOLD.sub(" ", str(raw)).strip()
+        if [word.lower() for word in value.split(";", 1)[0].split()[:1]] != [authserv_id]:
+            continue
+        if len(value) > MAX_HEADER:
+            return None
+        try:
+            return list(authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}").results)
+        except Exception:  # noqa: BLE001 - the provider's header, unreadable: it vouches for nothing
+            log.info("the inbound provider's Authentication-Results header could not be read")
+            return None
     return None
 
 
+def _checked_identity(result, method: str) -> str:
+    """The identity the result is about: DMARC's From domain (required), DKIM's signing domain (or
+    its agent identity), SPF's envelope sender."""
+    if method == "dmarc":
+        return _prop(result, "header", "from")
+    if method == "dkim":
+        return _prop(result, "header", "d") or _prop(result, "header", "i")
+    if method == "spf":
+        return _prop(result, "smtp", "mailfrom")
+    return ""
+
+
 def _prop(result, kind: str, name: str) -> str:
-    return next((str(p.value) for p in result.properties if p.type == kind and p.name == name), "")
+    return next((str(p.value) for p in getattr(result, "properties", ())
+                 if str(p.type).lower() == kind and str(p.name).lower() == name), "")
 
 
-def _aligned(checked: str, domain: str) -> bool:
-    """DMARC's relaxed alignment, without the public suffix list: a DKIM signature or SPF pass for
-    a public suffix (co.uk) cannot exist, so "one is a subdomain of the other" is safe."""
-    return checked == domain or domain.endswith("." + checked) or checked.endswith("." + domain)
+def _domain(identity: str) -> str:
+    return identity.rpartition("@")[2].strip().rstrip(".").lower()

@@ -53,14 +53,17 @@ def shows_intent(text: str) -> bool:
     return INTENT.search(_normal(text or "")) is not None
 
 
-def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry, now: datetime) -> int:
-    """Inbound messages on the order's tickets in the last seven days, this one included."""
+def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry, now: datetime,
+                   verified_only: bool = False) -> int:
+    """Inbound messages on the order's tickets in the last seven days, this one included (with
+    `verified_only`, those whose sender is proven)."""
     s.flush()  # the entry gets its id, so it is counted once whether or not it was flushed before
+    proven = [TicketEntry.sender_verified.is_(True)] if verified_only else []
     others = s.scalar(select(func.count()).select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
                       .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
                              TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",
                              TicketEntry.created_at >= now - WINDOW, TicketEntry.created_at <= now,
-                             TicketEntry.id != (entry.id or 0)))
+                             TicketEntry.id != (entry.id or 0), *proven))
     return (others or 0) + 1
 
 
@@ -79,5 +82,14 @@ def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: Ticket
     settings, _ = promises.get_settings(s, shop=shop)
     for trigger in triggers:
         if refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now,
-                                automatic=entry.sender_verified is True) is not None:
+                                automatic=_proven(s, shop, order, entry, trigger, now)) is not None:
             return
+
+
+def _proven(s: Session, shop: Shop, order, entry: TicketEntry, trigger: str, now: datetime) -> bool:
+    """Whether the merchant's automatic-refund rule may act: anyone can write with the buyer's address,
+    so only messages whose sender is proven count (for repeated contact, all the messages counted)."""
+    if entry.sender_verified is not True:
+        return False
+    return trigger != "repeated_contact" or \
+        recent_inbound(s, shop=shop, order_id=order.shopify_id, entry=entry, now=now, verified_only=True) >= REPEATED

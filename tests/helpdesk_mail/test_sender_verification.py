@@ -14,7 +14,7 @@ from tests.helpdesk_mail.test_contact_form import post as post_form
 from tests.support import bearer, proxy_query
 
 PROVIDER = "mx.in.example"
-AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["customer_intent"],
+AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["customer_intent", "repeated_contact"],
                                        "max_order_amount": "1000.00", "max_per_day": 5}}}
 REFUND_PLEASE = f"Order {ORDER['name']} never arrived, I want a refund."
 
@@ -23,26 +23,61 @@ def results(*values: str) -> str:
     return "".join(f"Authentication-Results: {value}\r\n" for value in values)
 
 
-def parsed(headers: str):
-    return BytesParser(policy=policy.default).parsebytes(compose(headers=headers))
+def parsed(headers: str, sender: str = "kim@example.com", froms: str | None = None):
+    raw = compose(sender=sender, headers=headers)
+    if froms is not None:
+        raw = raw.replace(f"From: Customer <{sender}>\r\n".encode(), froms.encode())
+    return BytesParser(policy=policy.default).parsebytes(raw)
 
 
 @pytest.mark.parametrize("headers, sender, expected", [
     (results(f"{PROVIDER}; dmarc=pass (p=reject) header.from=example.com"), "kim@example.com", True),
-    (results(f"{PROVIDER}; dkim=pass header.d=example.com; spf=fail smtp.mailfrom=x@evil.test"),
-     "kim@mail.example.com", True),  # DKIM of the parent domain: aligned
-    (results(f"{PROVIDER}; spf=pass smtp.mailfrom=bounce@mail.example.com"), "kim@example.com", True),
+    (results(f"{PROVIDER}; dkim=pass header.d=example.com; spf=fail smtp.mailfrom=x@evil.test"), "kim@example.com",
+     True),
+    (results(f"{PROVIDER.upper()} 1; dkim=pass header.d=EXAMPLE.COM."), "kim@example.com", True),
+    (results(f"{PROVIDER}; dkim=pass header.i=@example.com"), "kim@example.com", True),
+    (results(f"{PROVIDER}; spf=pass smtp.mailfrom=bounce@example.com"), "kim@example.com", True),
+    (results(f"{PROVIDER};\r\n dkim=pass\r\n header.d=example.com"), "kim@example.com", True),  # folded
+    # passes for another domain than the From's: a parent, a neighbour under a public suffix, someone else
+    (results(f"{PROVIDER}; dkim=pass header.d=example.com"), "kim@mail.example.com", None),
+    (results(f"{PROVIDER}; dkim=pass header.d=attacker.github.io"), "kim@github.io", None),
     (results(f"{PROVIDER}; dkim=pass header.d=evil.test; spf=pass smtp.mailfrom=evil.test"), "kim@example.com",
-     False),  # passes, but for someone else's domain
+     None),
+    (results(f"{PROVIDER}; dmarc=pass"), "kim@example.com", None),  # DMARC for which From?
     (results(f"{PROVIDER}; dmarc=fail header.from=example.com; dkim=none; spf=softfail"), "kim@example.com", False),
+    (results(f"{PROVIDER}; dkim=none; spf=neutral smtp.mailfrom=example.com"), "kim@example.com", None),
+    (results(f"{PROVIDER}; none"), "kim@example.com", None),
+    # only the provider's header, the first from the top naming it, counts; one it cannot read vouches for nothing
     (results(f"{PROVIDER}; dkim=fail header.d=example.com", f"{PROVIDER}; dkim=pass header.d=example.com"),
-     "kim@example.com", False),  # the provider's own header is the topmost; a lower one may be the sender's
+     "kim@example.com", None),
+    (results(f"{PROVIDER}; spf=fail smtp.mailfrom=\"a(\"@evil.test",
+             f"{PROVIDER}; dmarc=pass header.from=example.com"), "kim@example.com", None),
+    (results(f"{PROVIDER}; spf=fail smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass_header.d=3Dexample.com?=@evil.test"),
+     "kim@example.com", None),  # an encoded word is the envelope sender's text, not results
+    (results(f"{PROVIDER}; dkim=pass header.d=example.com (" + "x" * 9000 + ")"), "kim@example.com", None),
     (results("mx.someone-else.test; dmarc=pass header.from=example.com"), "kim@example.com", None),
     (results("this is not ; a = valid ( header"), "kim@example.com", None),
     ("", "kim@example.com", None),
 ])
 def test_only_the_providers_verdict_on_the_from_domain_counts(headers, sender, expected):
-    assert verified(parsed(headers), sender, PROVIDER) is expected
+    assert verified(parsed(headers, sender), sender, PROVIDER) is expected
+
+
+@pytest.mark.parametrize("froms, expected", [
+    ("From: Kim <kim@example.com>\r\nFrom: Mallory <mallory@example.com>\r\n", False),
+    ("From: Kim <kim@example.com>, Mallory <mallory@example.com>\r\n", False),
+    ("Sender: Kim <kim@example.com>\r\n", None),  # no From: DMARC checked nothing of this
+])
+def test_a_mail_without_exactly_one_from_address_is_never_verified(froms, expected):
+    message = parsed(results(f"{PROVIDER}; dmarc=pass header.from=example.com"), froms=froms)
+    assert verified(message, "kim@example.com", PROVIDER) is expected
+
+
+def test_a_flood_of_other_servers_headers_does_not_hide_the_providers():
+    """Headers naming other servers are skipped without being parsed."""
+    noise = results(*[f"mx{i}.other.test; dkim=pass header.d=example.com (" + "y" * 2000 + ")" for i in range(400)])
+    message = parsed(noise + results(f"{PROVIDER}; dmarc=pass header.from=example.com"))
+    assert verified(message, "kim@example.com", PROVIDER) is True
 
 
 def test_without_a_configured_provider_no_sender_is_verified():
@@ -83,9 +118,24 @@ def test_a_spoofed_customer_email_raises_the_prompt_but_refunds_nothing_and_is_n
     assert fake_shopify.graphql_calls("refundCreate") == []
     [ticket] = desk.tickets()
     notes = [e.body for e in desk.entries(ticket.id, kind="system")]
-    assert any("could not verify that kim@example.com sent this message" in n for n in notes)
+    assert any("may not come from kim@example.com" in n for n in notes)
     assert desk.entries(kind="inbound")[0].sender_verified is False
     assert desk.entries(kind="outbound") == [] and desk.sink.messages == []  # no acknowledgement to it
+
+
+@pytest.mark.parametrize("first_two, refunded", [("pass", True), ("fail", False)])
+def test_repeated_contact_refunds_automatically_only_when_every_message_counted_is_proven(make_desk, fake_shopify,
+                                                                                          first_two, refunded):
+    desk = desk_with_order(make_desk)
+    verdict = {"pass": results(f"{PROVIDER}; dkim=pass header.d=example.com"),
+               "fail": results(f"{PROVIDER}; dmarc=fail header.from=example.com")}
+    for n, outcome in enumerate((first_two, first_two, "pass")):
+        body = f"Hello again about {ORDER['name']} ({n})"  # no refund words: only the count triggers
+        assert desk.post(compose(body, headers=verdict[outcome])).status_code == 202
+    [prompt] = prompts(desk)
+    assert prompt["trigger"] == "repeated_contact"
+    assert prompt["status"] == ("refunded" if refunded else "pending")
+    assert len(fake_shopify.graphql_calls("refundCreate")) == int(refunded)
 
 
 def test_unchecked_mail_raises_the_prompt_for_the_merchant_only(make_desk, fake_shopify):
