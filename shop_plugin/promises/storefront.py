@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cachetools import LRUCache, TTLCache
+from cachetools import TTLCache
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,15 +45,20 @@ class StorefrontShop:
     digest: str  # of the settings: the key of every window computed from them
 
 
+PROMISE_CACHE_SECONDS = 300
+
+
 def _caches() -> dict:
     """Per app (each test builds its own): installed shops for STOREFRONT_CACHE_SECONDS, and stored
-    promises, which never change once written."""
+    promises (which never change once written) with what proves a page is the buyer's, for
+    PROMISE_CACHE_SECONDS: a customer redaction or an order moved to another customer shows within it."""
     caches = current_app.extensions.get("storefront_caches")
     if caches is None:
         ttl = current_app.config.get("STOREFRONT_CACHE_SECONDS", 0)
         caches = current_app.extensions["storefront_caches"] = {
             "shops": TTLCache(maxsize=20_000, ttl=ttl) if ttl > 0 else None,
-            "promises": LRUCache(maxsize=50_000),
+            "promises": TTLCache(maxsize=50_000,
+                                 ttl=current_app.config.get("PROMISE_CACHE_SECONDS", PROMISE_CACHE_SECONDS)),
         }
     return caches
 

@@ -160,6 +160,23 @@ def test_with_the_storefront_cache_repeat_requests_read_nothing_from_the_databas
     assert statements == []
 
 
+def test_a_customer_redaction_reaches_the_cached_promise_within_its_cache_time(make_app):
+    import time
+
+    app = make_app(STOREFRONT_CACHE_SECONDS=30, PROMISE_CACHE_SECONDS=0.5)
+    client = app.test_client()
+    install(client)
+    signed_webhook(client, "orders/create", ORDER)
+    theirs = extension_token(sub=f"gid://shopify/Customer/{ORDER['customer']['id']}")
+    assert checkout(client, f"order_id={ORDER['id']}", token=theirs).json["provisional"] is False
+    redact = {"shop_domain": "alpha-store.myshopify.com", "customer": {"id": ORDER["customer"]["id"]},
+              "orders_to_redact": [ORDER["id"]]}
+    signed_webhook(client, "customers/redact", redact)
+    time.sleep(0.6)  # the cache time passes (not a timing assertion: the outcome is checked after it)
+    assert checkout(client, f"order_id={ORDER['id']}", token=theirs).json["provisional"] is True
+    assert checkout(client, f"order_id={ORDER['id']}&{BUYER}").json["provisional"] is False  # the page still can
+
+
 def test_with_the_storefront_cache_settings_saved_in_this_process_show_at_once(make_app):
     app = make_app(STOREFRONT_CACHE_SECONDS=30)
     client = app.test_client()
