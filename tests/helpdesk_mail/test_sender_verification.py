@@ -155,3 +155,26 @@ def test_the_contact_form_may_trigger_it_only_for_the_orders_logged_in_customer(
     [prompt] = prompts(desk)
     assert prompt["status"] == ("refunded" if refunded else "pending")
     assert len(fake_shopify.graphql_calls("refundCreate")) == int(refunded)
+
+
+def test_a_logged_in_customer_id_given_twice_proves_nothing(make_desk, fake_shopify):
+    """If a visitor's own logged_in_customer_id reached the app beside Shopify's, both would be signed
+    together; the app trusts neither."""
+    import hashlib
+    import hmac
+    import time
+    from urllib.parse import urlencode
+
+    from tests.support import SECRET, SHOP
+
+    desk = desk_with_order(make_desk)
+    pairs = [("shop", SHOP), ("path_prefix", "/apps/shippromise"), ("timestamp", str(int(time.time()))),
+             ("logged_in_customer_id", str(ORDER["customer"]["id"])), ("logged_in_customer_id", "")]
+    joined: dict[str, list[str]] = {}
+    for key, value in pairs:
+        joined.setdefault(key, []).append(value)
+    message = "".join(sorted(f"{k}={','.join(v)}" for k, v in joined.items()))
+    query = urlencode([*pairs, ("signature", hmac.new(SECRET.encode(), message.encode(), hashlib.sha256).hexdigest())])
+    assert post_form(desk, {"message": REFUND_PLEASE, "order": ORDER["name"]}, query=query).status_code == 200
+    [prompt] = prompts(desk)
+    assert prompt["status"] == "pending" and fake_shopify.graphql_calls("refundCreate") == []
