@@ -44,33 +44,66 @@ def when(moment: datetime, settings: dict, locale: str | None) -> str:
             f"{format_time(moment, 'short', tzinfo=zone, locale=babel)} ({name})")
 
 
-def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str) -> str:
-    """The acknowledgement's text: the merchant's wording for this language if set, else ours."""
+def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str, proven: bool = True) -> str:
+    """The acknowledgement's text: the merchant's wording for this language if set, else ours.
+    Unless `proven` (see `may_echo`), nothing the sender wrote goes into it, neither the name they
+    gave nor their subject: anyone can type someone else's address into the contact form, and the
+    store's automatic answer must not carry their words to that person."""
     lang = phrases.lang_of(ticket.locale)
     custom = (settings.get("auto_ack") or {}).get("texts", {}).get(lang)
     if custom:
+        context = templating.context(s, shop=shop, ticket=ticket)
+        if not proven:
+            context["customer"]["name"], context["ticket"]["title"] = "", ""
         try:
-            return _merchant.from_string(custom).render(
-                **templating.context(s, shop=shop, ticket=ticket), reply_by=due).strip()
+            return _merchant.from_string(custom).render(**context, reply_by=due).strip()
         except TemplateError:
             pass
     words = phrases.TEXT[lang]
-    values = {"name": ticket.customer_name or "", "store": mailer.store_name(shop, settings),
-              "reply_by": due}
-    hello = fill(words["hello_name"] if ticket.customer_name else words["hello"], values)
+    name = ticket.customer_name if proven else None
+    values = {"name": name or "", "store": mailer.store_name(shop, settings), "reply_by": due}
+    hello = fill(words["hello_name"] if name else words["hello"], values)
     return "\n\n".join([hello, fill(words["ack_body"], values), words["ack_more"], values["store"]])
 
 
-# Inbound mail's From: is not authenticated: a forged sender could make the shop's desk answer some
-# address again and again (one ticket per order named). A person who writes this often has had their
-# answer already.
+def may_echo(source: str | None, sender_verified: bool | None) -> bool:
+    """Whether automatic mail may repeat what the sender wrote (the name they gave, their subject): a
+    verified sender, or an email the provider did not fail (forging one takes a domain without DMARC,
+    and the per-mailbox cap below holds it); never an unverified contact form, where anyone types any
+    address."""
+    return sender_verified is True or (source == "email" and sender_verified is None)
+
+
+def _answers_proven(shop: Shop, ack: TicketEntry) -> bool:
+    """Whether the message this acknowledgement answers may have its subject echoed as "Re: …"."""
+    if not ack.in_reply_to:
+        return False
+    answered = session().execute(select(TicketEntry.source, TicketEntry.sender_verified).where(
+        TicketEntry.shop_id == shop.id, TicketEntry.ticket_id == ack.ticket_id, TicketEntry.kind == "inbound",
+        TicketEntry.message_id == ack.in_reply_to).limit(1)).first()
+    return answered is not None and may_echo(*answered)
+
+
+# An unverified From:, or an address typed into the contact form, may be someone else's: a sender could
+# make the shop's desk answer that address again and again (one ticket per order named). A person who
+# writes this often has had their answer already. Counted per mailbox: kim+1@ and kim+2@ are kim@.
 MAX_PER_ADDRESS_PER_DAY = 3
 
 
+def mailbox(address: str) -> str:
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def _acknowledged_today(s: Session, *, shop: Shop, to: str, now: datetime) -> int:
-    return s.scalar(select(func.count()).select_from(TicketEntry).where(
+    box = mailbox(to)
+    local, _, domain = box.rpartition("@")
+    sent = s.scalars(select(TicketEntry.email_to).where(
         TicketEntry.shop_id == shop.id, TicketEntry.kind == "system", TicketEntry.author == AUTHOR,
-        func.lower(TicketEntry.email_to) == to.lower(), TicketEntry.created_at > now - timedelta(days=1))) or 0
+        func.lower(TicketEntry.email_to).startswith(local, autoescape=True),
+        func.lower(TicketEntry.email_to).endswith("@" + domain, autoescape=True),
+        TicketEntry.created_at > now - timedelta(days=1)))
+    return sum(1 for address in sent if address and mailbox(address) == box)
 
 
 def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, settings: dict,
@@ -84,8 +117,9 @@ def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, sett
     if _acknowledged_today(s, shop=shop, to=ticket.customer_email, now=now) >= MAX_PER_ADDRESS_PER_DAY:
         return None  # the messages are kept; only the automatic answers stop
     due = when(reply_by(ticket, settings, now), settings, ticket.locale)
-    return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author=AUTHOR,
-                               body=text(s, shop=shop, ticket=ticket, settings=settings, due=due),
+    body = text(s, shop=shop, ticket=ticket, settings=settings, due=due, proven=may_echo(entry.source,
+                                                                                     entry.sender_verified))
+    return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author=AUTHOR, body=body,
                                to=ticket.customer_email, in_reply_to=entry.message_id, now=now)
 
 
@@ -96,7 +130,7 @@ def send(shop: Shop, payload: dict) -> dict:
     if isinstance(found, dict):
         return found
     entry, ticket, settings = found
-    subject = subject_for(session(), shop=shop, ticket=ticket) if ticket.title and entry.in_reply_to \
+    subject = subject_for(session(), shop=shop, ticket=ticket) if ticket.title and _answers_proven(shop, entry) \
         else phrases.words(ticket.locale)["ack_subject"]
     message = customer_mail.envelope(shop, settings, entry, subject)
     message.set_content(entry.body)

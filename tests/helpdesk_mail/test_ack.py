@@ -111,3 +111,24 @@ def test_one_address_gets_at_most_three_automatic_answers_a_day(desk):
         desk.post(compose(f"Where is #{1001 + n}?", sender="victim@example.org", subject=f"Order {n}"))
     assert len(desk.tickets()) == 5
     assert [m["To"] for m in desk.sink.messages] == ["victim@example.org"] * ack.MAX_PER_ADDRESS_PER_DAY
+
+
+def test_the_contact_forms_acknowledgement_repeats_nothing_the_visitor_typed(desk):
+    """Anyone can type someone else's address into the form: the store's automatic answer to that
+    address must not carry the visitor's words (a phishing relay through the store's mail)."""
+    from tests.helpdesk_mail.test_contact_form import post
+
+    lure = "Your refund is ready, claim it at https://phish.example/claim"
+    assert post(desk, {"email": "victim@example.org", "name": lure, "message": lure}).status_code == 200
+    [sent] = desk.sink.messages
+    text = sent.get_body(("plain",)).get_content()
+    assert sent["To"] == "victim@example.org" and text.startswith("Hello,")
+    assert "phish" not in text and "phish" not in sent["Subject"]
+
+
+def test_plus_addresses_count_as_one_mailbox_for_the_daily_acknowledgements(desk):
+    from tests.helpdesk_mail.test_contact_form import post
+
+    for n in range(5):
+        post(desk, {"email": f"Victim+{n}@example.org", "message": f"question {n}"}, ip=f"203.0.113.{n + 10}")
+    assert len(desk.tickets()) == 5 and len(desk.sink.messages) == 3
