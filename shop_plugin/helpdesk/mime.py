@@ -51,21 +51,26 @@ class ParsedMail:
     body: str = ""
     attachments: list[files.Attachment] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    headers_cut: bool = False  # `_capped` cut or dropped a header: the headers read are not all there were
 
 
-def _capped(raw: bytes) -> bytes:
-    """The raw mail with each header cut to MAX_HEADER bytes and at most MAX_HEADERS of them."""
+def _capped(raw: bytes) -> tuple[bytes, bool]:
+    """The raw mail with each header cut to MAX_HEADER bytes and at most MAX_HEADERS of them, and
+    whether anything was cut."""
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
         head, sep, body = raw.partition(b"\n\n")
-    kept, size, count = [], 0, 0
+    kept, size, count, cut = [], 0, 0, False
     for line in re.split(rb"\r?\n", head):
         if line[:1] not in (b" ", b"\t"):  # a new header, not a folded continuation
             count, size = count + 1, 0
         if count <= MAX_HEADERS and size < MAX_HEADER:
             kept.append(line[:MAX_HEADER - size])
+            cut = cut or size + len(line) > MAX_HEADER
+        else:
+            cut = True
         size += len(line)
-    return b"\r\n".join(kept) + (sep or b"\r\n\r\n") + body
+    return b"\r\n".join(kept) + (sep or b"\r\n\r\n") + body, cut
 
 
 def header(message: EmailMessage, name: str) -> str:
@@ -183,7 +188,8 @@ def is_auto_reply(message: EmailMessage, subject: str) -> bool:
 
 def parse(raw: bytes) -> ParsedMail:
     """Read a raw mail. Raises Unreadable when it has no headers at all."""
-    message = BytesParser(policy=policy.default).parsebytes(_capped(raw))
+    capped, headers_cut = _capped(raw)
+    message = BytesParser(policy=policy.default).parsebytes(capped)
     if not message.keys():
         raise Unreadable("no headers")
     senders = _addresses(message, "From") or _addresses(message, "Sender")
@@ -199,7 +205,8 @@ def parse(raw: bytes) -> ParsedMail:
         in_reply_to=(message_ids(header(message, "In-Reply-To"), 1) or [None])[0],
         references=message_ids(header(message, "References")), sender=address(sender or ""),
         sender_name=name, subject=subject, recipients=[address(a) for a in recipients], language=language,
-        auto_reply=is_auto_reply(message, subject))
+        auto_reply=is_auto_reply(message, subject),
+        headers_cut=headers_cut)
     text = body_text(message)
     mail.body = truncate(clean_text(strip_quotes(text[:MAX_SCAN])), MAX_BODY, total=len(text))
     mail.attachments, mail.refused = _files(message)

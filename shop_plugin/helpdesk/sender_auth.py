@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from email import errors
 from email.message import EmailMessage
 
 import authres
@@ -23,6 +24,10 @@ import authres
 log = logging.getLogger(__name__)
 MAX_HEADER = 8 * 1024  # characters of the provider's header parsed; a longer one is not read
 _FOLD = re.compile(r"\r?\n[ \t]")
+_AUTHSERV_ID = re.compile(r'\s*(?:\([^)]*\)\s*)*"?([^\s;"()]+)')  # after comments, maybe quoted
+# "kim@x <mallory@x>" and the like: the parser keeps one address and notes these; the provider may
+# have read the other.
+_AMBIGUOUS = (errors.InvalidHeaderDefect, errors.ObsoleteHeaderDefect)
 
 
 def verified(message: EmailMessage, sender: str | None, authserv_id: str | None) -> bool | None:
@@ -31,14 +36,16 @@ def verified(message: EmailMessage, sender: str | None, authserv_id: str | None)
     DMARC policy to go by, or a header that cannot be read)."""
     if not authserv_id or not sender or "@" not in sender:
         return None
-    froms = message.get_all("From") or []
-    if not froms:
-        return None  # the sender was read from Sender:, which DMARC does not look at
-    addresses = _from_addresses(message)
-    if len(froms) != 1 or len(addresses) != 1:
-        return False
-    if addresses[0].addr_spec.lower() != sender.lower():
+    try:
+        froms = message.get_all("From") or []
+        addresses = list(froms[0].addresses) if len(froms) == 1 else []
+        malformed = len(froms) == 1 and any(isinstance(d, _AMBIGUOUS) for d in froms[0].defects)
+    except Exception:  # noqa: BLE001 - a From the parser cannot read names no one
         return None
+    if len(froms) > 1 or len(addresses) > 1:
+        return False  # which one would the provider have checked?
+    if malformed or len(addresses) != 1 or addresses[0].addr_spec.lower() != sender.lower():
+        return None  # no readable From (the sender came from Sender:), or one the parser had to guess at
     results = _providers_results(message, authserv_id.lower())
     if results is None:
         return None
@@ -56,20 +63,14 @@ def verified(message: EmailMessage, sender: str | None, authserv_id: str | None)
     return verdict
 
 
-def _from_addresses(message: EmailMessage) -> list:
-    try:
-        return list(message["From"].addresses)
-    except Exception:  # noqa: BLE001 - an unparseable From holds no single address
-        return []
-
-
 def _providers_results(message: EmailMessage, authserv_id: str) -> list | None:
     """The results of the first header naming the provider, or None (absent, too long, unreadable)."""
     for name, raw in message.raw_items():
         if name.lower() != "authentication-results":
             continue
         value = _FOLD.sub(" ", str(raw)).strip()
-        if [word.lower() for word in value.split(";", 1)[0].split()[:1]] != [authserv_id]:
+        named = _AUTHSERV_ID.match(value)
+        if named is None or named.group(1).lower() != authserv_id:
             continue
         if len(value) > MAX_HEADER:
             return None

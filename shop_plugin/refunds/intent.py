@@ -56,9 +56,10 @@ def shows_intent(text: str) -> bool:
 def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry, now: datetime,
                    verified_only: bool = False) -> int:
     """Inbound messages on the order's tickets in the last seven days, this one included (with
-    `verified_only`, those whose sender is proven)."""
+    `verified_only`, those proven to come from this message's sender, the order's own address)."""
     s.flush()  # the entry gets its id, so it is counted once whether or not it was flushed before
-    proven = [TicketEntry.sender_verified.is_(True)] if verified_only else []
+    proven = [TicketEntry.sender_verified.is_(True),
+              func.lower(TicketEntry.email_from) == (entry.email_from or "").lower()] if verified_only else []
     others = s.scalar(select(func.count()).select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
                       .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
                              TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",

@@ -50,6 +50,10 @@ def parsed(headers: str, sender: str = "kim@example.com", froms: str | None = No
     # only the provider's header, the first from the top naming it, counts; one it cannot read vouches for nothing
     (results(f"{PROVIDER}; dkim=fail header.d=example.com", f"{PROVIDER}; dkim=pass header.d=example.com"),
      "kim@example.com", None),
+    (results(f'"{PROVIDER}"; dmarc=fail header.from=example.com', f"{PROVIDER}; dmarc=pass header.from=example.com"),
+     "kim@example.com", None),  # the id quoted (authres cannot read it) or after a comment: the provider's
+    (results(f"(relay) {PROVIDER}; dmarc=fail header.from=example.com",
+             f"{PROVIDER}; dmarc=pass header.from=example.com"), "kim@example.com", False),
     (results(f"{PROVIDER}; spf=fail smtp.mailfrom=\"a(\"@evil.test",
              f"{PROVIDER}; dmarc=pass header.from=example.com"), "kim@example.com", None),
     (results(f"{PROVIDER}; spf=fail smtp.mailfrom==?utf-8?q?x=3B_dkim=3Dpass_header.d=3Dexample.com?=@evil.test"),
@@ -67,6 +71,10 @@ def test_only_the_providers_verdict_on_the_from_domain_counts(headers, sender, e
     ("From: Kim <kim@example.com>\r\nFrom: Mallory <mallory@example.com>\r\n", False),
     ("From: Kim <kim@example.com>, Mallory <mallory@example.com>\r\n", False),
     ("Sender: Kim <kim@example.com>\r\n", None),  # no From: DMARC checked nothing of this
+    ("From: \r\nSender: Kim <kim@example.com>\r\n", None),
+    ("From: :;e\r\nSender: kim@example.com\r\n", None),  # a From the parser chokes on: no crash
+    ("From: kim@example.com <mallory@example.com>\r\n", None),  # the parser guesses one of two
+    ("From: <kim@example.com> <mallory@example.com>\r\n", None),
 ])
 def test_a_mail_without_exactly_one_from_address_is_never_verified(froms, expected):
     message = parsed(results(f"{PROVIDER}; dmarc=pass header.from=example.com"), froms=froms)
@@ -136,6 +144,30 @@ def test_repeated_contact_refunds_automatically_only_when_every_message_counted_
     assert prompt["trigger"] == "repeated_contact"
     assert prompt["status"] == ("refunded" if refunded else "pending")
     assert len(fake_shopify.graphql_calls("refundCreate")) == int(refunded)
+
+
+def test_other_senders_verified_mail_does_not_count_toward_an_automatic_repeated_contact_refund(make_desk,
+                                                                                              fake_shopify):
+    desk = desk_with_order(make_desk)
+    for n in range(2):
+        assert desk.post(compose(f"About {ORDER['name']} ({n})", sender="mallory@evil.test", headers=results(
+            f"{PROVIDER}; dkim=pass header.d=evil.test; dmarc=pass header.from=evil.test"))).status_code == 202
+    assert desk.post(compose(f"Hello about {ORDER['name']}", headers=results(
+        f"{PROVIDER}; dkim=pass header.d=example.com"))).status_code == 202
+    [prompt] = prompts(desk)
+    assert prompt["trigger"] == "repeated_contact" and prompt["status"] == "pending"
+    assert fake_shopify.graphql_calls("refundCreate") == []
+
+
+@pytest.mark.parametrize("padding", [
+    "X-Pad: j\r\n" * 500 + "From: Mallory <mallory@example.com>\r\n",  # a second From past the header cap
+    "X-Long: " + "x" * 17000 + "\r\n",  # any header cut: what was read is not all there was
+])
+def test_a_mail_whose_headers_were_cut_is_never_verified(make_desk, padding):
+    desk = desk_with_order(make_desk)
+    headers = results(f"{PROVIDER}; dkim=pass header.d=example.com") + padding
+    assert desk.post(compose(f"Hello about {ORDER['name']}", headers=headers)).status_code == 202
+    assert [e.sender_verified for e in desk.entries(kind="inbound")] == [None]
 
 
 def test_unchecked_mail_raises_the_prompt_for_the_merchant_only(make_desk, fake_shopify):
