@@ -67,6 +67,7 @@ def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Rec
     ticket, created, reopened = _ticket_for(s, shop, incoming, order, settings, now)
     stranger = order is not None and ticket.order_shopify_id == order.shopify_id and \
         (order.email or "").lower() != incoming.sender and (created or ticket.customer_email != incoming.sender)
+    _buyer_takes_over(s, shop, ticket, incoming, order, now)
     _fill_in(ticket, incoming, order)
     entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="inbound", body=incoming.body or "(no text)",
                         author=(incoming.sender_name or incoming.sender)[:100], message_id=incoming.message_id,
@@ -114,6 +115,22 @@ def _verified(incoming: Incoming, order: Order | None) -> bool | None:
     if order is not None and incoming.customer_id is not None and order.customer_id == incoming.customer_id:
         return True
     return incoming.sender_verified
+
+
+def _buyer_takes_over(s: Session, shop: Shop, ticket: Ticket, incoming: Incoming, order: Order | None,
+                      now: datetime) -> None:
+    """The order's own address writes on the order's ticket that someone else opened (anyone can name
+    an order number): from now on the ticket is the buyer's, and replies go to them, not the other."""
+    if order is None or ticket.order_shopify_id != order.shopify_id or not ticket.customer_email:
+        return
+    buyer = (order.email or "").lower()
+    if not buyer or incoming.sender != buyer or ticket.customer_email.lower() == buyer:
+        return
+    before = ticket.customer_email
+    ticket.customer_email, ticket.customer_name = incoming.sender, incoming.sender_name or order.customer_name
+    add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                    body=f"The order's own address {buyer} wrote: replies now go to it, not to {before}, who "
+                         "opened this ticket naming the order.")
 
 
 def _fill_in(ticket: Ticket, incoming: Incoming, order: Order | None) -> None:

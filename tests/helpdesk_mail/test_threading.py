@@ -135,3 +135,18 @@ def test_the_refund_intent_hook_hears_every_customer_message(desk, monkeypatch):
     desk.post(compose("second"))
     desk.post(compose("second"))  # the same message again: stored once, heard once
     assert heard == ["first", "second"]
+
+
+def test_when_the_buyer_writes_on_an_orders_ticket_a_stranger_opened_replies_go_to_the_buyer(desk):
+    """Anyone can name an order number; the ticket a stranger opened must not keep receiving the
+    replies meant for the buyer once the buyer writes."""
+    desk.order()
+    desk.post(compose(f"Question about {ORDER['name']}", sender="squatter@evil.test", subject="Order"))
+    desk.post(compose(f"Where is my order {ORDER['name']}?", sender=ORDER["email"], subject="Order"))
+    [ticket] = desk.tickets()
+    assert ticket.customer_email == ORDER["email"]
+    notes = [e.body for e in desk.entries(ticket.id, kind="system")]
+    assert any("replies now go to it, not to squatter@evil.test" in n for n in notes)
+    desk.reply(ticket.id, "Your parcel is at the depot on Main Street.")
+    replies = [m for m in desk.sink.messages if "depot" in m.get_body(("plain",)).get_content()]
+    assert [m["To"] for m in replies] == [ORDER["email"]]
