@@ -18,7 +18,10 @@ def get_dispute(s: Session, *, shop: Shop, dispute_id: int) -> Dispute | None:
     return s.scalars(select(Dispute).where(Dispute.shop_id == shop.id, Dispute.shopify_id == dispute_id)).one_or_none()
 
 
-def _messages(s: Session, shop: Shop, order_id: int | None, dispute_id: int) -> list[dict]:
+def _messages(s: Session, shop: Shop, order_id: int | None, dispute_id: int, buyer: str | None) -> list[dict]:
+    """The conversation about the order, each message marked as the customer's only when it came from
+    (or went to) the order's own address: anyone can write naming an order number, and words a
+    stranger wrote must not reach the bank as the cardholder's."""
     subjects = [f"dispute:{dispute_id}"] + ([f"order:{order_id}"] if order_id else [])
     about = Ticket.subject.in_(subjects) if order_id is None else or_(Ticket.subject.in_(subjects),
                                                                        Ticket.order_shopify_id == order_id)
@@ -26,8 +29,16 @@ def _messages(s: Session, shop: Shop, order_id: int | None, dispute_id: int) -> 
     rows = s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ticket_ids),
                                                TicketEntry.kind.in_(("inbound", "reply")))
                      .order_by(TicketEntry.created_at, TicketEntry.id))
-    return [{"at": iso(e.created_at), "direction": "from customer" if e.kind == "inbound" else "to customer",
-             "author": e.author, "body": e.body} for e in rows]
+    return [_message(e, (buyer or "").lower()) for e in rows]
+
+
+def _message(entry: TicketEntry, buyer: str) -> dict:
+    inbound = entry.kind == "inbound"
+    address = (entry.email_from if inbound else entry.email_to) or ""
+    theirs = not buyer or not address or address.lower() == buyer  # no order or no address: as recorded
+    direction = ("from" if inbound else "to") + (" customer" if theirs else " a third party")
+    return {"at": iso(entry.created_at), "direction": direction, "author": entry.author, "body": entry.body,
+            **({} if theirs else {"address": address})}
 
 
 def build(s: Session, *, shop: Shop, dispute: Dispute) -> dict:
@@ -38,7 +49,7 @@ def build(s: Session, *, shop: Shop, dispute: Dispute) -> dict:
                     "amount": money_str(dispute.amount, dispute.currency), "currency": dispute.currency,
                     "initiated_at": iso(dispute.initiated_at), "evidence_due_by": iso(dispute.evidence_due_by)},
         "order": None, "promise": None, "fulfillments": [], "delivery": None, "notices": [], "refunds": [],
-        "messages": _messages(s, shop, dispute.order_shopify_id, dispute.shopify_id),
+        "messages": _messages(s, shop, dispute.order_shopify_id, dispute.shopify_id, order.email if order else None),
     }
     if order is None:
         return pack

@@ -188,3 +188,21 @@ def test_a_failed_prompt_holds_back_new_ones_until_it_is_dismissed(app, client, 
     client.post(f"/api/refund-prompts/{first['id']}/dismiss", json={"reason": "refunded by hand"}, headers=bearer())
     message(app, ticket_id, "Still nothing", at=NOW + timedelta(minutes=1))
     assert [p["trigger"] for p in prompts(client)] == ["repeated_contact", "customer_intent"]
+
+
+def test_the_evidence_pack_marks_as_the_customers_only_what_came_from_the_orders_address(app, client):
+    """Anyone can write naming an order number: a stranger's words must not reach the bank as the
+    cardholder's."""
+    from tests.refunds.test_disputes_and_prompts import dispute
+
+    setup(client)
+    ticket_id = new_ticket(app)
+    message(app, ticket_id, "Still waiting for my parcel.")
+    message(app, ticket_id, "I got the parcel, I just want my money back anyway.", sender="mallory@evil.test")
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
+    pack = client.get("/api/disputes/77/evidence", headers={**bearer(), "Accept": "application/json"}).json
+    said = {m["body"]: (m["direction"], m.get("address")) for m in pack["messages"]}
+    assert said["Still waiting for my parcel."] == ("from customer", None)
+    assert said["I got the parcel, I just want my money back anyway."] == ("from a third party", "mallory@evil.test")
+    html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
+    assert "from a third party (mallory@evil.test)" in html
