@@ -23,7 +23,9 @@ def _ticket_ids(s: Session, shop: Shop, email: str | None, order_ids: list[int])
 def export(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -> list[dict]:
     """Every ticket about the customer, with the messages exchanged: theirs, the staff's replies and the
     app's own emails to them (acknowledgements, surveys), with the files they sent (name, type, size).
-    Internal notes and the app's lines for staff are the shop's, not the customer's."""
+    Internal notes and the app's lines for staff are the shop's, not the customer's; on a ticket about
+    their order, what someone else wrote (anyone can name an order number) and the answers to them are
+    that person's."""
     ids = _ticket_ids(s, shop, email, order_ids)
     files: dict[int, list] = {}
     for a in s.execute(select(TicketAttachment.entry_id, TicketAttachment.filename, TicketAttachment.content_type,
@@ -33,8 +35,10 @@ def export(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -
                                                  "size": a.size})
     entries: dict[int, list] = {}
     sent_to_them = (TicketEntry.kind == "system") & TicketEntry.email_to.is_not(None)
+    theirs = [or_(func.lower(TicketEntry.email_from) == email.lower(),
+                  func.lower(TicketEntry.email_to) == email.lower())] if email else []
     for e in s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids),
-                                                 TicketEntry.kind.in_(("inbound", "reply")) | sent_to_them)
+                                                 TicketEntry.kind.in_(("inbound", "reply")) | sent_to_them, *theirs)
                        .order_by(TicketEntry.id)):
         entries.setdefault(e.ticket_id, []).append({"kind": "email" if e.kind == "system" else e.kind,
                                                     "at": e.created_at.isoformat(), "from": e.email_from,

@@ -231,3 +231,17 @@ def test_the_export_holds_what_the_app_told_and_kept_about_the_customer(app, cli
         {"filename": "box.jpg", "content_type": "image/jpeg", "size": 10}]
     assert export["delay_notices_stopped_at"] is not None
     json.dumps(export)
+
+
+def test_the_export_leaves_out_what_someone_else_wrote_on_the_customers_order_ticket(app, client):
+    """Anyone can name an order number: a stranger's message on the buyer's order ticket is the
+    stranger's data, not the buyer's, and is not handed over with the buyer's export."""
+    seed(client)
+    mine = _message(app, "john@example.com", "Where is #299938?", "#299938")
+    assert _message(app, "mallory@evil.test", "Mallory writes about #299938, 4 Other Road", "#299938") == mine
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    with app.app_context():
+        export = session().scalars(select(DataRequest)).one().export
+    [conversation] = export["conversations"]
+    assert [m["body"] for m in conversation["messages"] if m["kind"] == "inbound"] == ["Where is #299938?"]
+    assert not any("Other Road" in m["body"] or "evil.test" in str(m["to"]) for m in conversation["messages"])
