@@ -154,10 +154,12 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.raw: list[bytes] = []  # as sent: what a mail client reads before any decoding
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         from email import message_from_bytes, policy
 
+        self.raw.append(envelope.content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
