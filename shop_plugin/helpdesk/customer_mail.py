@@ -24,7 +24,6 @@ from shop_plugin.effects import service as effects
 from shop_plugin.effects.models import Effect
 from shop_plugin.extensions import database
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
-from shop_plugin.helpdesk.replies import inbound_address
 from shop_plugin.notify import mailer, optouts
 from shop_plugin.shops.models import Shop
 
@@ -56,7 +55,7 @@ def envelope(shop: Shop, settings: dict, entry: TicketEntry, subject: str) -> Em
     message["Subject"] = subject
     message["From"] = formataddr((mailer.store_name(shop, settings), current_app.config["MAIL_FROM"]))
     message["To"] = entry.email_to
-    reply_to = inbound_address(shop) or settings["email"].get("reply_to")
+    reply_to = mailer.reply_address(shop, settings)
     if reply_to:
         message["Reply-To"] = reply_to
     message["Message-ID"] = entry.message_id

@@ -15,13 +15,6 @@ from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
 
 
-def inbound_address(shop: Shop) -> str | None:
-    """<handle>@INBOUND_EMAIL_DOMAIN when inbound mail is on, else None."""
-    if not current_app.config.get("INBOUND_EMAIL_SECRET"):
-        return None
-    return f"{shop.domain.removesuffix('.myshopify.com')}@{current_app.config['INBOUND_EMAIL_DOMAIN']}"
-
-
 def thread_ids(s, *, shop: Shop, ticket_id: int, before_id: int) -> list[str]:
     """Message-IDs of the conversation so far, oldest first (the References header)."""
     return [m for m in s.scalars(select(TicketEntry.message_id).where(
@@ -68,7 +61,7 @@ def send(shop: Shop, payload: dict) -> dict:
     ticket = s.get(Ticket, entry.ticket_id)
     settings, _ = promises.get_settings(s, shop=shop)
     store = mailer.store_name(shop, settings)
-    reply_to = inbound_address(shop) or settings["email"].get("reply_to")
+    reply_to = mailer.reply_address(shop, settings)
     mailer.send(compose(shop, entry, ticket, store, reply_to))
     entry.delivery_status, entry.delivery_detail = "sent", None
     return {"message_id": entry.message_id}

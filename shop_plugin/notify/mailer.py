@@ -72,6 +72,15 @@ class _CustomerMailPolicy(EmailPolicy):
 CUSTOMER_MAIL = _CustomerMailPolicy()
 
 
+def reply_address(shop, settings: dict) -> str | None:
+    """Where a customer's answer to any of the store's emails should go: the shop's inbound address
+    (<handle>@INBOUND_EMAIL_DOMAIN) when inbound mail is on, so it reaches the desk; else the
+    merchant's reply-to, if set."""
+    if current_app.config.get("INBOUND_EMAIL_SECRET"):
+        return f"{shop.domain.removesuffix('.myshopify.com')}@{current_app.config['INBOUND_EMAIL_DOMAIN']}"
+    return settings["email"].get("reply_to") or None
+
+
 def store_name(shop, settings: dict) -> str:
     """The name a store signs its customer emails with: the merchant's sender name, else the shop's handle."""
     return settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")

@@ -91,7 +91,7 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
         "order": order,
     }
     return mailer.customer_message(
-        store=context["store"], to=order.email, reply_to=settings["email"].get("reply_to"),
+        store=context["store"], to=order.email, reply_to=mailer.reply_address(shop, settings),
         message_id=f"notice.{notice.id}.{shop.id}", subject=fill(wording.SUBJECT[lang], values),
         template="delay_notice", context=context, unsubscribe_url=context["unsubscribe_url"])
 

@@ -32,8 +32,9 @@ def compose(*, shop: Shop, order, promise, settings: dict) -> EmailMessage:
     message["Subject"] = SUBJECTS[lang].format(name=order.name or "")
     message["From"] = formataddr((store, current_app.config["MAIL_FROM"]))
     message["To"] = order.email
-    if settings["email"].get("reply_to"):
-        message["Reply-To"] = settings["email"]["reply_to"]
+    reply_to = mailer.reply_address(shop, settings)
+    if reply_to:
+        message["Reply-To"] = reply_to
     # Stable per order: a retried send is recognisable as the same message.
     message["Message-ID"] = f"<promise.{order.shopify_id}.{shop.id}@{current_app.config['MAIL_DOMAIN']}>"
     context = {"lang": lang, "greeting": GREETINGS[lang], "order": order, "promise": promise, "store": store}

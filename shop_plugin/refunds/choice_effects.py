@@ -52,7 +52,7 @@ def compose(shop: Shop, order, choice: CustomerChoice, settings: dict) -> EmailM
                    store=mailer.store_name(shop, settings),
                    unsubscribe_url=unsubscribe_url(shop, order.email))
     return mailer.customer_message(
-        store=context["store"], to=order.email, reply_to=settings["email"].get("reply_to"),
+        store=context["store"], to=order.email, reply_to=mailer.reply_address(shop, settings),
         message_id=f"choice.{choice.id}.{shop.id}", subject=context["subject"], template="customer_choice",
         context=context, unsubscribe_url=context["unsubscribe_url"])
 

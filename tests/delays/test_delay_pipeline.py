@@ -170,6 +170,8 @@ def test_opening_the_unsubscribe_link_only_asks_and_the_button_or_the_mail_clien
     [notice] = sink.messages
     assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert notice["List-Unsubscribe"] == f"<https://app.example.test/n/unsubscribe/{token}>"
+    # answers reach the desk: "just reply to this email" must not go to the notifications address
+    assert notice["Reply-To"] == "alpha-store@in.app.example.test"
     # as written on the wire: mail clients read the URL in angle brackets, not an RFC 2047 encoded word
     assert f"\r\nList-Unsubscribe: <https://app.example.test/n/unsubscribe/{token}>\r\n".encode() in sink.raw[0]
 

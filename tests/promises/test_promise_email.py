@@ -45,7 +45,8 @@ def test_the_email_is_sent_once_in_the_customers_language(make_app, smtp_server)
     later = datetime.fromisoformat(order["updated_at"]) + timedelta(hours=1)
     signed_webhook(client, "orders/updated", dict(order, updated_at=later.isoformat()))
     [message] = sink.messages
-    assert message["To"] == "kim@example.com" and message["Reply-To"] == "help@seoulbeauty.test"
+    # with inbound mail on, answers go to the shop's desk; the merchant's reply_to is for shops without it
+    assert message["To"] == "kim@example.com" and message["Reply-To"] == "alpha-store@in.app.example.test"
     assert "배송" in message["Subject"] or "발송" in message["Subject"]
     assert message["Message-ID"].startswith(f"<promise.{FIXTURE['id']}.")
     text = message.get_body(("plain",)).get_content()
@@ -85,3 +86,17 @@ def test_an_smtp_outage_is_retried_later(make_app, smtp_server):
     with app.app_context():
         email = session().scalars(select(Effect).where(Effect.kind == "promise_email")).one()
         assert email.status == "failed" and email.next_attempt_at is not None
+
+
+def test_without_inbound_mail_customers_answer_to_the_merchants_reply_to(make_app):
+    from types import SimpleNamespace
+
+    from shop_plugin.notify import mailer
+
+    shop = SimpleNamespace(domain="alpha-store.myshopify.com")
+    settings = {"email": {"reply_to": "help@seoulbeauty.test"}}
+    with make_app(INBOUND_EMAIL_SECRET=None).app_context():
+        assert mailer.reply_address(shop, settings) == "help@seoulbeauty.test"
+        assert mailer.reply_address(shop, {"email": {}}) is None
+    with make_app().app_context():
+        assert mailer.reply_address(shop, settings) == "alpha-store@in.app.example.test"
