@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from shop_plugin.helpdesk.models import InboundEmail, Ticket, TicketAttachment, TicketEntry
 from shop_plugin.notify.models import OptOut
+from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
 
 REDACTED = "[redacted at the customer's request]"
@@ -13,8 +14,10 @@ REDACTED = "[redacted at the customer's request]"
 
 def _ticket_ids(s: Session, shop: Shop, email: str | None, order_ids: list[int]) -> list[int]:
     match = [Ticket.order_shopify_id.in_(order_ids)] if order_ids else []
-    if email:
+    if email:  # their tickets, and any they wrote on (one the order's buyer took over from them)
         match.append(func.lower(Ticket.customer_email) == email.lower())
+        match.append(Ticket.id.in_(select(TicketEntry.ticket_id).where(
+            TicketEntry.shop_id == shop.id, func.lower(TicketEntry.email_from) == email.lower())))
     if not match:
         return []
     return list(s.scalars(select(Ticket.id).where(Ticket.shop_id == shop.id, or_(*match))))
@@ -35,8 +38,11 @@ def export(s: Session, *, shop: Shop, email: str | None, order_ids: list[int]) -
                                                  "size": a.size})
     entries: dict[int, list] = {}
     sent_to_them = (TicketEntry.kind == "system") & TicketEntry.email_to.is_not(None)
-    theirs = [or_(func.lower(TicketEntry.email_from) == email.lower(),
-                  func.lower(TicketEntry.email_to) == email.lower())] if email else []
+    # theirs: the account's address and their orders' (an order may carry another address of theirs)
+    addresses = {a.lower() for a in [email, *s.scalars(select(Order.email).where(
+        Order.shop_id == shop.id, Order.shopify_id.in_(order_ids)))] if a}
+    theirs = [or_(func.lower(TicketEntry.email_from).in_(addresses),
+                  func.lower(TicketEntry.email_to).in_(addresses))] if addresses else []
     for e in s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id, TicketEntry.ticket_id.in_(ids),
                                                  TicketEntry.kind.in_(("inbound", "reply")) | sent_to_them, *theirs)
                        .order_by(TicketEntry.id)):

@@ -35,7 +35,8 @@ def _messages(s: Session, shop: Shop, order_id: int | None, dispute_id: int, buy
 def _message(entry: TicketEntry, buyer: str) -> dict:
     inbound = entry.kind == "inbound"
     address = (entry.email_from if inbound else entry.email_to) or ""
-    theirs = not buyer or not address or address.lower() == buyer  # no order or no address: as recorded
+    # no order email or no address: as recorded; a mail whose DMARC check failed is not the buyer's
+    theirs = (not buyer or not address or address.lower() == buyer) and entry.sender_verified is not False
     direction = ("from" if inbound else "to") + (" customer" if theirs else " a third party")
     return {"at": iso(entry.created_at), "direction": direction, "author": entry.author, "body": entry.body,
             **({} if theirs else {"address": address})}

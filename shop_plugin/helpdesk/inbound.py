@@ -112,7 +112,8 @@ def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None,
 def _verified(incoming: Incoming, order: Order | None) -> bool | None:
     """Whether the message is proven to come from its sender: the mail provider's verdict, or, on the
     contact form, Shopify's signed logged-in customer being the order's."""
-    if order is not None and incoming.customer_id is not None and order.customer_id == incoming.customer_id:
+    if order is not None and incoming.customer_id is not None and order.customer_id == incoming.customer_id \
+            and incoming.sender == (order.email or "").lower():  # the account, and the address they typed
         return True
     return incoming.sender_verified
 
@@ -128,6 +129,8 @@ def _buyer_takes_over(s: Session, shop: Shop, ticket: Ticket, incoming: Incoming
         return
     before = ticket.customer_email
     ticket.customer_email, ticket.customer_name = incoming.sender, incoming.sender_name or order.customer_name
+    # the stranger's subject and language go too: replies would carry their words to the buyer
+    ticket.title, ticket.locale = incoming.subject[:200] or None, thread.guess_locale(incoming, order)
     add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
                     body=f"The order's own address {buyer} wrote: replies now go to it, not to {before}, who "
                          "opened this ticket naming the order.")

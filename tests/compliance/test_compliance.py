@@ -245,3 +245,27 @@ def test_the_export_leaves_out_what_someone_else_wrote_on_the_customers_order_ti
     [conversation] = export["conversations"]
     assert [m["body"] for m in conversation["messages"] if m["kind"] == "inbound"] == ["Where is #299938?"]
     assert not any("Other Road" in m["body"] or "evil.test" in str(m["to"]) for m in conversation["messages"])
+
+
+def test_a_strangers_erasure_reaches_the_order_ticket_the_buyer_took_over_from_them(app, client):
+    seed(client)
+    _message(app, "mallory@evil.test", "I am Mallory, 4 Other Road, about #299938", "#299938")
+    ticket = _message(app, "john@example.com", "Where is #299938?", "#299938")  # the buyer takes it over
+    redact = {"shop_domain": SHOP, "customer": {"id": 424242, "email": "mallory@evil.test"}, "orders_to_redact": []}
+    signed_webhook(client, "customers/redact", redact)
+    bodies = [body for _, body in query(app, f"SELECT id, body FROM ticket_entries WHERE ticket_id = {ticket}")]
+    assert not any("Other Road" in b or "mallory@evil.test" in b for b in bodies)
+
+
+def test_the_export_keeps_the_customers_messages_from_the_address_on_their_order(app, client):
+    """The account is john@example.com; an order of theirs carries john.work@example.com."""
+    seed(client)
+    with app.app_context():
+        session().execute(text("UPDATE orders SET email = 'john.work@example.com' WHERE shopify_id = 299938"))
+        session().commit()
+    _message(app, "john.work@example.com", "Where is #299938? 1 Secret Lane", "#299938")
+    signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"))
+    with app.app_context():
+        export = session().scalars(select(DataRequest)).one().export
+    bodies = [m["body"] for c in export["conversations"] for m in c["messages"] if m["kind"] == "inbound"]
+    assert bodies == ["Where is #299938? 1 Secret Lane"]

@@ -178,15 +178,20 @@ def test_unchecked_mail_raises_the_prompt_for_the_merchant_only(make_desk, fake_
     assert fake_shopify.graphql_calls("refundCreate") == []
 
 
-@pytest.mark.parametrize("logged_in, refunded", [(str(ORDER["customer"]["id"]), True), ("999", False), ("", False)])
+@pytest.mark.parametrize("logged_in, typed, refunded", [
+    (str(ORDER["customer"]["id"]), ORDER["email"], True), ("999", ORDER["email"], False), ("", ORDER["email"], False),
+    (str(ORDER["customer"]["id"]), "victim@example.org", False),  # their account, someone else's address
+])
 def test_the_contact_form_may_trigger_it_only_for_the_orders_logged_in_customer(make_desk, fake_shopify, logged_in,
-                                                                                refunded):
+                                                                                typed, refunded):
     desk = desk_with_order(make_desk)
     query = proxy_query({"logged_in_customer_id": logged_in})  # Shopify signs it into the proxy query
-    assert post_form(desk, {"message": REFUND_PLEASE, "order": ORDER["name"]}, query=query).status_code == 200
-    [prompt] = prompts(desk)
-    assert prompt["status"] == ("refunded" if refunded else "pending")
+    data = {"message": REFUND_PLEASE, "order": ORDER["name"], "email": typed}
+    assert post_form(desk, data, query=query).status_code == 200
+    assert [p["status"] for p in prompts(desk)] == (["refunded"] if refunded else ["pending"] if typed == ORDER[
+        "email"] else [])  # another address does not speak for the order at all
     assert len(fake_shopify.graphql_calls("refundCreate")) == int(refunded)
+    assert [e.sender_verified for e in desk.entries(kind="inbound")] == [True if refunded else None]
 
 
 def test_a_logged_in_customer_id_given_twice_proves_nothing(make_desk, fake_shopify):

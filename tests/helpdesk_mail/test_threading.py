@@ -141,10 +141,12 @@ def test_when_the_buyer_writes_on_an_orders_ticket_a_stranger_opened_replies_go_
     """Anyone can name an order number; the ticket a stranger opened must not keep receiving the
     replies meant for the buyer once the buyer writes."""
     desk.order()
-    desk.post(compose(f"Question about {ORDER['name']}", sender="squatter@evil.test", subject="Order"))
+    desk.post(compose(f"Question about {ORDER['name']}", sender="squatter@evil.test",
+                      subject="Your refund is ready at https://phish.example", headers="Content-Language: id\r\n"))
     desk.post(compose(f"Where is my order {ORDER['name']}?", sender=ORDER["email"], subject="Order"))
     [ticket] = desk.tickets()
     assert ticket.customer_email == ORDER["email"]
+    assert ticket.title == "Order" and ticket.locale == "ko"  # nothing of the stranger's reaches the buyer
     notes = [e.body for e in desk.entries(ticket.id, kind="system")]
     assert any("replies now go to it, not to squatter@evil.test" in n for n in notes)
     desk.reply(ticket.id, "Your parcel is at the depot on Main Street.")

@@ -67,14 +67,14 @@ def new_ticket(app, order_id: int | None = 4001, shop=SHOP, reason="customer_mes
 BUYER = "bob.norman@hostmail.com"  # the fixture order's email
 
 
-def message(app, ticket_id: int, body: str, at=NOW, kind="inbound", sender=BUYER) -> None:
+def message(app, ticket_id: int, body: str, at=NOW, kind="inbound", sender=BUYER, verified=None) -> None:
     """Store a message on the ticket and call the hook, as the inbound mail and contact form code does."""
     with app.app_context():
         s = session()
         ticket = s.get(Ticket, ticket_id)
         shop = s.get(Shop, ticket.shop_id)
         entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind=kind, author="customer", body=body,
-                            email_from=sender, created_at=at)
+                            email_from=sender, sender_verified=verified, created_at=at)
         s.add(entry)
         intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=at)
         s.commit()
@@ -199,10 +199,12 @@ def test_the_evidence_pack_marks_as_the_customers_only_what_came_from_the_orders
     ticket_id = new_ticket(app)
     message(app, ticket_id, "Still waiting for my parcel.")
     message(app, ticket_id, "I got the parcel, I just want my money back anyway.", sender="mallory@evil.test")
+    message(app, ticket_id, "Forged in the buyer's name.", verified=False)  # the provider's DMARC check failed
     signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
     pack = client.get("/api/disputes/77/evidence", headers={**bearer(), "Accept": "application/json"}).json
     said = {m["body"]: (m["direction"], m.get("address")) for m in pack["messages"]}
     assert said["Still waiting for my parcel."] == ("from customer", None)
     assert said["I got the parcel, I just want my money back anyway."] == ("from a third party", "mallory@evil.test")
+    assert said["Forged in the buyer's name."] == ("from a third party", BUYER)
     html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
     assert "from a third party (mallory@evil.test)" in html
