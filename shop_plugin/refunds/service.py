@@ -153,8 +153,11 @@ def _amount(prompt: RefundPrompt, order: Order, refunded: Decimal, given: str | 
         raise PromptError("amount must be a decimal such as 12.00", 422)
     if amount <= 0 and given is None:
         raise PromptError(f"this prompt recommends {prompt.recommended}; give the amount to refund", 422)
-    if not Decimal(0) < amount <= (order.total_price or Decimal(0)) - refunded:
-        raise PromptError(f"amount must be more than 0 and at most {(order.total_price or 0) - refunded}", 422)
+    left = Decimal(money_str((order.total_price or Decimal(0)) - refunded, order.currency))
+    if given is not None and Decimal(money_str(amount, order.currency)) != amount:  # never cut a cent silently
+        raise PromptError(f"amount has more decimals than {order.currency or 'the currency'} has, e.g. {left}", 422)
+    if not Decimal(0) < amount <= left:
+        raise PromptError(f"amount must be more than 0 and at most {left}", 422)
     return amount
 
 

@@ -194,6 +194,10 @@ def test_amounts_are_checked_and_partial_refunds_allowed(app, client, fake_shopi
                        headers=bearer()).status_code == 422
     assert client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "abc"},
                        headers=bearer()).status_code == 422
+    cents = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "12.345"}, headers=bearer())
+    assert cents.status_code == 422 and "decimals" in cents.json["error"]  # never refunded as 12.34
+    over = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "500"}, headers=bearer()).json
+    assert over["error"].endswith("at most 80.00")  # in the currency's decimals
     ok = client.post(f"/api/refund-prompts/{prompt_id}/accept", json={"amount": "12.50"}, headers=bearer())
     assert ok.json["status"] == "refunded"
     [call] = fake_shopify.graphql_calls("refundCreate")
