@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop_plugin.db import hold_writes
 from shop_plugin.effects import service as effects
 from shop_plugin.helpdesk import csat, sla
 from shop_plugin.helpdesk import staff as staff_service
@@ -55,8 +56,9 @@ def check_changes(s: Session, shop: Shop, changes: dict) -> dict[str, str]:
 
 def _hold(s: Session, ticket: Ticket) -> None:
     """Lock the ticket's row until commit and read it as committed: a request changing or writing on the
-    same ticket at the same moment waits for this one, then sees what it did (PostgreSQL; SQLite has one
-    writer at a time)."""
+    same ticket at the same moment waits for this one, then sees what it did. SQLite locks no rows, so
+    this transaction becomes its writer first (the other request waits for it, then reads after it)."""
+    hold_writes(s)
     s.refresh(ticket, with_for_update=True)
 
 

@@ -108,6 +108,45 @@ def test_a_reply_sent_twice_in_a_moment_is_one_reply_and_one_email(make_app, smt
     assert [m["body"] for m in messages(client, ticket_id)] == ["It ships today", "Tracking: 123"]
 
 
+def test_two_sends_of_one_reply_at_the_same_moment_are_one_reply(make_app, smtp_server, monkeypatch):
+    """The two requests overlap: the second must wait for the first and then find its reply (on SQLite
+    too, where FOR UPDATE locks nothing)."""
+    import threading
+
+    from shop_plugin.helpdesk import actions
+
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    client = app.test_client()
+    ticket_id = rows.ticket(app, customer_email="kim@example.com", title="Parcel?")
+    both_checked = threading.Barrier(2, timeout=1.5)
+    just_sent = actions._just_sent
+
+    def check_then_meet(*args, **kwargs):
+        found = just_sent(*args, **kwargs)
+        try:
+            both_checked.wait()  # both found nothing yet: both would write
+        except threading.BrokenBarrierError:
+            pass  # the other waits for this one's ticket: the fix
+        return found
+
+    monkeypatch.setattr(actions, "_just_sent", check_then_meet)
+    answers = []
+
+    def send():
+        answers.append(app.test_client().post(f"/api/tickets/{ticket_id}/messages",
+                                              json={"kind": "reply", "body": "It ships today"}, headers=bearer()))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(a.status_code for a in answers) == [201, 201] and answers[0].json["id"] == answers[1].json["id"]
+    assert [m["body"] for m in messages(client, ticket_id)] == ["It ships today"]
+    assert [m["To"] for m in sink.messages] == ["kim@example.com"]
+
+
 def test_a_canned_reply_fills_the_body_for_the_ticket(app, client):
     rows.order(app, 5001)
     ticket_id = rows.ticket(app, order_shopify_id=5001)
