@@ -89,8 +89,14 @@ def _span(start: date, end: date, babel, short: bool) -> str:
     return format_interval(start, end, "yMMMd", locale=babel)
 
 
-def _localized(texts: dict, lang: str) -> str | None:
-    return texts.get(lang) or texts.get("en")
+def _localized(texts: dict, locale: str | None) -> str | None:
+    """The merchant's text for the customer's locale: the exact tag (pt-BR), else its language (pt),
+    else another region of that language (pt-PT), else English."""
+    tag = (locale or "en").replace("_", "-").lower()
+    primary = tag.split("-")[0]
+    by_tag = {key.replace("_", "-").lower(): text for key, text in texts.items() if text}
+    return by_tag.get(tag) or by_tag.get(primary) or next(
+        (text for key, text in by_tag.items() if key.split("-")[0] == primary), None) or by_tag.get("en")
 
 
 def policy_blocks(settings: dict, locale: str | None, country: str | None) -> list[dict]:
@@ -100,12 +106,12 @@ def policy_blocks(settings: dict, locale: str | None, country: str | None) -> li
     blocks = [{"kind": "returns", "text": fill(template(settings, lang, "returns"),
                                                 {"days": str(policies.get("returns_days", 30))})}]
     for kind in ("refund", "support"):
-        text = _localized(policies.get(kind, {}), lang)
+        text = _localized(policies.get(kind, {}), locale)
         if text:
             blocks.append({"kind": kind, "text": text})
     customs = policies.get("customs", {})
     if country and country.upper() in customs.get("countries", []):
-        text = _localized(customs.get("text", {}), lang)
+        text = _localized(customs.get("text", {}), locale)
         if text:
             blocks.insert(1, {"kind": "customs", "text": text})
     return blocks

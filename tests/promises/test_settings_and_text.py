@@ -92,3 +92,16 @@ def test_several_holidays_in_one_country_are_named_in_one_sentence():
     text = promise_text(window, settings, "en")
     assert text.count("Public holidays in United States") == 1
     assert "Nov 26, 2026" in text and "Dec 25, 2026" in text
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("pt-BR", "Reembolso (Brasil)"), ("pt_BR", "Reembolso (Brasil)"), ("pt-PT", "Reembolso"),
+    ("pt", "Reembolso"), ("ko-KR", "환불"), ("fr", "Refunds"), (None, "Refunds"),
+])
+def test_a_policy_is_shown_in_the_customers_locale_then_language_then_english(locale, expected):
+    """A merchant may write a policy for a region (pt-BR), as the settings page suggests."""
+
+    settings, errors = validate({"policies": {"refund": {"en": "Refunds", "ko": "환불", "pt": "Reembolso",
+                                                         "pt-BR": "Reembolso (Brasil)"}}})
+    assert errors == {}
+    assert [b["text"] for b in policy_blocks(settings, locale, "KR") if b["kind"] == "refund"] == [expected]
