@@ -1,6 +1,7 @@
 """Configuration from the environment, checked once at start-up."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -114,7 +115,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         # Inbound mail: the provider posts raw MIME to /inbound/email with this shared secret;
         # <shop-handle>@INBOUND_EMAIL_DOMAIN reaches that shop's desk. Unset secret: inbound is off.
         "INBOUND_EMAIL_SECRET": env.get("INBOUND_EMAIL_SECRET") or ("dev-inbound-secret" if relaxed else None),
-        "INBOUND_EMAIL_DOMAIN": (env.get("INBOUND_EMAIL_DOMAIN") or f"in.{mail_domain}").lower(),
+        "INBOUND_EMAIL_DOMAIN": (env.get("INBOUND_EMAIL_DOMAIN") or f"in.{_named(mail_domain)}").lower(),
         # The inbound provider's authserv-id in the Authentication-Results it adds (SPF/DKIM/DMARC);
         # unset: no sender is verified, so customer mail never triggers an automatic refund.
         "INBOUND_AUTHSERV_ID": (env.get("INBOUND_AUTHSERV_ID") or "").strip().lower() or None,
@@ -128,3 +129,13 @@ def load(env: dict[str, str] | None = None) -> dict:
         "TRUSTED_PROXY_HOPS": int(hops),
         "INLINE_JOBS": env.get("INLINE_JOBS", "sync" if app_env == "test" else "thread"),
     }
+
+
+def _named(host: str) -> str:
+    """A host name for addresses: an app served at an IP address (make run: 127.0.0.1) gets addresses
+    at localhost, since an address at a bare IP is no address the inbound parser accepts."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return "localhost"

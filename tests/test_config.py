@@ -58,3 +58,15 @@ def test_database_url_accepts_heroku_style_postgres():
     assert database_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
     assert database_url("postgresql://a@b/c") == "postgresql+psycopg://a@b/c"
     assert database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_an_app_served_at_an_ip_address_gets_inbound_addresses_the_desk_accepts():
+    """make run serves http://127.0.0.1:8000: shop@in.127.0.0.1 is no address, so every local inbound
+    mail was unroutable."""
+    from shop_plugin.helpdesk.mime import address
+
+    config = load({"APP_ENV": "development", "SHOPIFY_APP_URL": "http://127.0.0.1:8000"})
+    assert config["INBOUND_EMAIL_DOMAIN"] == "in.localhost"
+    assert address(f"dev-store@{config['INBOUND_EMAIL_DOMAIN']}") == "dev-store@in.localhost"
+    assert load(PRODUCTION)["INBOUND_EMAIL_DOMAIN"] == "in." + PRODUCTION["SHOPIFY_APP_URL"].split("//")[1].split(
+        "/")[0].split(":")[0]
