@@ -19,6 +19,7 @@ TEXT = {
         "limited_body": "You have sent several messages in a short time. Please try again in {minutes} minutes.",
         "too_large": "Your message is too long to send. Please shorten it and try again.",
         "ack_subject": "We received your message",
+        "reply_subject_order": "About your order {name}", "reply_subject": "About your message",
         "hello": "Hello,", "hello_name": "Hello {name},",
         "ack_body": "Thank you for contacting {store}. We have received your message and will reply by {reply_by}.",
         "ack_more": "If you have anything to add, just reply to this email.",
@@ -46,6 +47,7 @@ TEXT = {
         "limited_body": "짧은 시간에 여러 번 문의를 보내셨습니다. {minutes}분 후에 다시 시도해 주세요.",
         "too_large": "문의 내용이 너무 깁니다. 줄여서 다시 보내 주세요.",
         "ack_subject": "문의가 접수되었습니다",
+        "reply_subject_order": "주문 {name} 관련 안내", "reply_subject": "문의하신 내용에 대한 답변",
         "hello": "안녕하세요.", "hello_name": "{name}님, 안녕하세요.",
         "ack_body": "{store}에 문의해 주셔서 감사합니다. 문의 내용을 잘 받았으며 {reply_by}까지 답변드리겠습니다.",
         "ack_more": "추가로 전하실 내용이 있으면 이 메일에 회신해 주세요.",
@@ -72,6 +74,7 @@ TEXT = {
         "limited_body": "Anda mengirim beberapa pesan dalam waktu singkat. Silakan coba lagi dalam {minutes} menit.",
         "too_large": "Pesan Anda terlalu panjang. Persingkat lalu kirim lagi.",
         "ack_subject": "Pesan Anda sudah kami terima",
+        "reply_subject_order": "Tentang pesanan Anda {name}", "reply_subject": "Tentang pesan Anda",
         "hello": "Halo,", "hello_name": "Halo {name},",
         "ack_body": "Terima kasih telah menghubungi {store}. Pesan Anda sudah kami terima dan kami akan membalas "
                     "paling lambat {reply_by}.",

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shop_plugin.extensions import session
+from shop_plugin.helpdesk import phrases
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
 from shop_plugin.notify import mailer
 from shop_plugin.orders.models import Order
@@ -27,7 +28,8 @@ def subject_for(s, *, shop: Shop, ticket: Ticket) -> str:
         return ticket.title if ticket.title.lower().startswith("re:") else f"Re: {ticket.title}"
     name = s.scalar(select(Order.name).where(Order.shop_id == shop.id, Order.shopify_id == ticket.order_shopify_id)) \
         if ticket.order_shopify_id else None
-    return f"About your order {name}" if name else "About your message"
+    words = phrases.words(ticket.locale)  # the customer's language, like the rest of the mail
+    return words["reply_subject_order"].replace("{name}", name) if name else words["reply_subject"]
 
 
 def compose(shop: Shop, entry: TicketEntry, ticket: Ticket, store_name: str, reply_to: str | None) -> EmailMessage:

@@ -147,6 +147,18 @@ def test_two_sends_of_one_reply_at_the_same_moment_are_one_reply(make_app, smtp_
     assert [m["To"] for m in sink.messages] == ["kim@example.com"]
 
 
+@pytest.mark.parametrize(("locale", "subject"), [
+    ("ko-KR", "주문 #5001 관련 안내"), ("id", "Tentang pesanan Anda #5001"), (None, "About your order #5001")])
+def test_a_reply_without_a_title_has_a_subject_in_the_customers_language(make_app, smtp_server, locale, subject):
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    rows.order(app, 5001)
+    ticket_id = rows.ticket(app, order_shopify_id=5001, customer_email="buyer5001@example.com", locale=locale)
+    assert app.test_client().post(f"/api/tickets/{ticket_id}/messages", json={"kind": "reply", "body": "Soon."},
+                                  headers=bearer()).status_code == 201
+    assert [m["Subject"] for m in sink.messages] == [subject]
+
+
 def test_a_canned_reply_fills_the_body_for_the_ticket(app, client):
     rows.order(app, 5001)
     ticket_id = rows.ticket(app, order_shopify_id=5001)
