@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from email.message import EmailMessage
 
+from babel.dates import format_date
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -77,8 +78,9 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
     promise = promises.get(session(), shop=shop, order_shopify_id=order.shopify_id)
     lang = notice.locale if notice.locale in wording.SUBJECT else "en"
     merchant = settings.get("texts", {}).get(lang, {})
-    values = {"order": order.name or "", "ship_by": str(promise.ship_by) if promise else "",
-              "deliver_to": str(promise.deliver_to or "") if promise else "",
+    day = lambda d: format_date(d, format="long", locale=babel_locale(order.customer_locale)) if d else ""  # noqa: E731
+    values = {"order": order.name or "", "ship_by": day(promise.ship_by) if promise else "",
+              "deliver_to": day(promise.deliver_to) if promise else "",  # as the promise text wrote them
               "estimate": _estimate(settings, order, shipped, order.customer_locale)}
     context = {
         "lang": lang,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -69,6 +69,8 @@ def test_an_undispatched_order_gets_a_ticket_and_a_korean_notice(make_app, smtp_
     assert message["To"] == "buyer5001@example.com" and "#5001" in message["Subject"]
     body = message.get_body(("plain",)).get_content()
     assert "공급업체" in body and "회신" in body and "/n/unsubscribe/" in body
+    ship_by = date.fromisoformat(client.get("/api/orders/5001", headers=bearer()).json["promise"]["ship_by"])
+    assert f"{ship_by.year}년 {ship_by.month}월 {ship_by.day}일까지" in body  # the date as the promise wrote it
     html = message.get_body(("html",)).get_content()
     assert "수신 거부</a>" in html and "Unsubscribe" not in html, "the opt-out link is in the customer's language"
     notices_ = client.get("/api/orders/5001", headers=bearer()).json["notices"]
