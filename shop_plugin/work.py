@@ -58,6 +58,13 @@ def _in_id_order(s: Session, model):
     return c.id.in_(select(c.id).where(ids_param(s, c.id, "ids")).order_by(c.id).with_for_update(skip_locked=True))
 
 
+def held(table, lease):
+    """The condition that a row is still as its worker claimed it: running, under that worker's lease
+    (`lease`, a value or a bind parameter). A redaction that set it aside, or another worker that took
+    it after the lease ran out, changed one or the other."""
+    return and_(table.c.status == RUNNING, table.c.locked_until == lease)
+
+
 def still_claimed(s: Session, model, rows: list) -> list:
     """Of rows this worker claimed together (one lease), those still claimed by it, read again; in id
     order. A row someone else changed since (a redaction ignored it, the lease ran out and another
@@ -67,7 +74,7 @@ def still_claimed(s: Session, model, rows: list) -> list:
     c = model.__table__.c
     lease = bindparam("lease", type_=c.locked_until.type)
     stmt = built_once(s, ("still_claimed", model.__tablename__), lambda s: select(model.__table__).where(
-        ids_param(s, c.id, "ids"), c.status == RUNNING, c.locked_until == lease))
+        ids_param(s, c.id, "ids"), held(model.__table__, lease)))
     fresh = s.execute(stmt, {"ids": ids_value(s, [row.id for row in rows]), "lease": rows[0].locked_until}).all()
     s.commit()
     return sorted(fresh, key=lambda row: row.id)

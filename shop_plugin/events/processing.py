@@ -12,11 +12,11 @@ import logging
 
 from flask import current_app
 from rq.timeouts import BaseTimeoutException
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
 from shop_plugin import work
 from shop_plugin.db import utcnow
-from shop_plugin.events.models import ERASED_BODIES, FAILED, IGNORED, PROCESSED, RECEIVED, WebhookEvent
+from shop_plugin.events.models import ERASED_BODIES, IGNORED, PROCESSED, RECEIVED, WebhookEvent
 from shop_plugin.extensions import session
 from shop_plugin.shops import service as shops
 from webhooks import registry
@@ -167,8 +167,8 @@ def _finish(outcomes: list[tuple]) -> None:
 
 _EVENT = WebhookEvent.__table__.c
 _FINISHED = update(WebhookEvent.__table__).where(
-    _EVENT.id == bindparam("row_id"), _EVENT.status == work.RUNNING,
-    _EVENT.locked_until == bindparam("lease", type_=_EVENT.locked_until.type),
+    _EVENT.id == bindparam("row_id"),
+    work.held(WebhookEvent.__table__, bindparam("lease", type_=_EVENT.locked_until.type)),
 ).values({name: bindparam(name, type_=_EVENT[name].type)
           for name in (*work.finished(PROCESSED), "order_id", "processed_at")})
 
@@ -208,11 +208,10 @@ def _record_failure(claimed, exc: Exception) -> str | None:
     """Record the failure on the event, if it is still as this worker claimed it: one a redaction set
     aside meanwhile, or another worker took after the lease ran out, is no longer this worker's to
     write (and its error text could quote the erased data)."""
-    event = session().get(WebhookEvent, claimed.id, populate_existing=True, with_for_update=True)
-    if event is None:  # the handler deleted it (shop/redact) and then failed
-        session().rollback()
-        return FAILED
-    if event.status != work.RUNNING or event.locked_until != claimed.locked_until:
+    event = session().scalars(select(WebhookEvent).where(
+        WebhookEvent.id == claimed.id, work.held(WebhookEvent.__table__, claimed.locked_until))
+        .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if event is None:  # no longer this worker's, or the handler deleted it (shop/redact) and then failed
         session().rollback()
         log.info("webhook event %s failed after it stopped being this worker's; not recorded", claimed.id)
         return None
