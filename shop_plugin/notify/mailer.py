@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
+from shop_plugin.shopify.client import shop_handle
+
 log = logging.getLogger(__name__)
 TIMEOUT = 20
 
@@ -77,13 +79,13 @@ def reply_address(shop, settings: dict) -> str | None:
     (<handle>@INBOUND_EMAIL_DOMAIN) when inbound mail is on, so it reaches the desk; else the
     merchant's reply-to, if set."""
     if current_app.config.get("INBOUND_EMAIL_SECRET"):
-        return f"{shop.domain.removesuffix('.myshopify.com')}@{current_app.config['INBOUND_EMAIL_DOMAIN']}"
+        return f"{shop_handle(shop.domain)}@{current_app.config['INBOUND_EMAIL_DOMAIN']}"
     return settings["email"].get("reply_to") or None
 
 
 def store_name(shop, settings: dict) -> str:
     """The name a store signs its customer emails with: the merchant's sender name, else the shop's handle."""
-    return settings["email"].get("from_name") or shop.domain.removesuffix(".myshopify.com")
+    return settings["email"].get("from_name") or shop_handle(shop.domain)
 
 
 def customer_message(*, store: str, to: str, reply_to: str | None, message_id: str, subject: str,

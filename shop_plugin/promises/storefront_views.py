@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from shop_plugin.extensions import session
 from shop_plugin.promises import storefront
 from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_response
-from shop_plugin.shopify.client import shop_domain, shopify
+from shop_plugin.shopify.client import legacy_id, shop_domain, shopify
 
 bp = Blueprint("storefront", __name__)
 CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
@@ -14,14 +14,6 @@ CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(sorted({v.strip() for v in (value or "").split(",") if v.strip()}))[:20]
-
-
-def _customer_id(sub) -> int | None:
-    """The logged-in buyer's customer id from the token's `sub` ("gid://shopify/Customer/42"); the
-    claim is there only when the buyer is logged in and the app may read protected customer data."""
-    prefix, sub = "gid://shopify/Customer/", str(sub or "")
-    tail = sub[len(prefix):]
-    return int(tail) if sub.startswith(prefix) and tail.isdigit() else None
 
 
 @bp.route("/api/checkout/promise", methods=["GET", "OPTIONS"])
@@ -47,7 +39,8 @@ def checkout_promise():
         locale=storefront.clean_locale(request.args.get("locale"), fallback=None),
         country=storefront.clean_country(request.args.get("country")),
         confirmation=request.args.get("confirmation", "")[:32] or None,
-        customer_id=_customer_id(result.id_token.claims.get("sub")))
+        # the logged-in buyer (`sub`, only when logged in and the app may read protected customer data)
+        customer_id=legacy_id(result.id_token.claims.get("sub"), "Customer"))
     return jsonify(body), 200, CORS
 
 

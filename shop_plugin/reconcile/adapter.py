@@ -5,10 +5,8 @@ GraphQL enums are upper case where REST uses lower case; unknown values pass thr
 """
 from __future__ import annotations
 
-import re
-from typing import Any
+from shop_plugin.shopify.client import legacy_id
 
-GID = re.compile(r"^gid://shopify/\w+/(\d+)")
 # displayFulfillmentStatus → REST fulfillment_status (null means nothing shipped yet)
 FULFILLMENT_STATUS = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial", "RESTOCKED": "restocked",
                       "UNFULFILLED": None, "OPEN": None, "PENDING_FULFILLMENT": None, "SCHEDULED": None,
@@ -21,12 +19,6 @@ ADDRESS_FIELDS = {"firstName": "first_name", "lastName": "last_name", "name": "n
                   "address1": "address1", "address2": "address2", "city": "city", "province": "province",
                   "provinceCode": "province_code", "country": "country", "countryCodeV2": "country_code",
                   "zip": "zip", "phone": "phone"}
-
-
-def legacy_id(gid: Any) -> int | None:
-    """12345 from 'gid://shopify/Order/12345'."""
-    match = GID.match(str(gid or ""))
-    return int(match.group(1)) if match else None
 
 
 def _lower(value: str | None) -> str | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -68,3 +69,12 @@ def shop_domain(shop: str | None) -> str:
 
 def shop_handle(domain: str) -> str:
     return domain.removesuffix(".myshopify.com")
+
+
+GID = re.compile(r"^gid://shopify/(\w+)/(\d+)")
+
+
+def legacy_id(gid: Any, kind: str | None = None) -> int | None:
+    """12345 from 'gid://shopify/Order/12345' (of that `kind` only, when given); None otherwise."""
+    match = GID.match(str(gid or ""))
+    return int(match.group(2)) if match and kind in (None, match.group(1)) else None
