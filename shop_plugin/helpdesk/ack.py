@@ -74,16 +74,6 @@ def may_echo(source: str | None, sender_verified: bool | None) -> bool:
     return sender_verified is True or (source == "email" and sender_verified is None)
 
 
-def _answers_proven(shop: Shop, ack: TicketEntry) -> bool:
-    """Whether the message this acknowledgement answers may have its subject echoed as "Re: …"."""
-    if not ack.in_reply_to:
-        return False
-    answered = session().execute(select(TicketEntry.source, TicketEntry.sender_verified).where(
-        TicketEntry.shop_id == shop.id, TicketEntry.ticket_id == ack.ticket_id, TicketEntry.kind == "inbound",
-        TicketEntry.message_id == ack.in_reply_to).limit(1)).first()
-    return answered is not None and may_echo(*answered)
-
-
 # An unverified From:, or an address typed into the contact form, may be someone else's: a sender could
 # make the shop's desk answer that address again and again (one ticket per order named). A person who
 # writes this often has had their answer already. Counted per mailbox: kim+1@ and kim+2@ are kim@.
@@ -117,10 +107,11 @@ def schedule(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, sett
     if _acknowledged_today(s, shop=shop, to=ticket.customer_email, now=now) >= MAX_PER_ADDRESS_PER_DAY:
         return None  # the messages are kept; only the automatic answers stop
     due = when(reply_by(ticket, settings, now), settings, ticket.locale)
-    body = text(s, shop=shop, ticket=ticket, settings=settings, due=due, proven=may_echo(entry.source,
-                                                                                     entry.sender_verified))
+    echo = may_echo(entry.source, entry.sender_verified)
+    body = text(s, shop=shop, ticket=ticket, settings=settings, due=due, proven=echo)
     return customer_mail.queue(s, shop=shop, ticket=ticket, kind="ticket_ack", author=AUTHOR, body=body,
-                               to=ticket.customer_email, in_reply_to=entry.message_id, now=now)
+                               to=ticket.customer_email, in_reply_to=entry.message_id, now=now,
+                               extra={"echo": echo})  # whether send may answer "Re: <their subject>"
 
 
 @customer_mail.tracked("ticket_ack")
@@ -130,7 +121,8 @@ def send(shop: Shop, payload: dict) -> dict:
     if isinstance(found, dict):
         return found
     entry, ticket, settings = found
-    subject = subject_for(session(), shop=shop, ticket=ticket) if ticket.title and _answers_proven(shop, entry) \
+    echo = payload.get("echo", False) and entry.in_reply_to  # queued before "echo" existed: the plain subject
+    subject = subject_for(session(), shop=shop, ticket=ticket) if ticket.title and echo \
         else phrases.words(ticket.locale)["ack_subject"]
     message = customer_mail.envelope(shop, settings, entry, subject)
     message.set_content(entry.body)

@@ -36,15 +36,16 @@ def opted_out(s: Session, *, shop: Shop, email: str) -> bool:
 
 
 def queue(s: Session, *, shop: Shop, ticket: Ticket, kind: str, author: str, body: str, to: str,
-          in_reply_to: str | None, now: datetime) -> TicketEntry:
-    """Record the outgoing mail on the ticket and schedule its send (effect `kind`, keyed by the entry)."""
+          in_reply_to: str | None, now: datetime, extra: dict | None = None) -> TicketEntry:
+    """Record the outgoing mail on the ticket and schedule its send (effect `kind`, keyed by the entry;
+    `extra` goes into the effect's payload for its executor)."""
     entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="system", author=author, body=body,
                         message_id=f"<{kind}.{uuid.uuid4().hex}@{current_app.config['MAIL_DOMAIN']}>",
                         in_reply_to=in_reply_to, email_to=to, source="email", delivery_status="queued",
                         created_at=now)
     s.add(entry)
     s.flush()
-    effects.schedule(s, shop=shop, kind=kind, key=str(entry.id), payload={"entry_id": entry.id})
+    effects.schedule(s, shop=shop, kind=kind, key=str(entry.id), payload={"entry_id": entry.id, **(extra or {})})
     return entry
 
 
