@@ -12,7 +12,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.helpdesk.models import Ticket, TicketEntry
@@ -53,19 +53,21 @@ def shows_intent(text: str) -> bool:
     return INTENT.search(_normal(text or "")) is not None
 
 
-def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry, now: datetime,
-                   verified_only: bool = False) -> int:
-    """Inbound messages on the order's tickets in the last seven days, this one included (with
-    `verified_only`, those proven to come from this message's sender, the order's own address)."""
+def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry, now: datetime) -> tuple[int, int]:
+    """Inbound messages on the order's tickets in the last seven days, this one included: all of them,
+    and those proven to come from this message's sender (the order's own address), in one query."""
     s.flush()  # the entry gets its id, so it is counted once whether or not it was flushed before
-    proven = [TicketEntry.sender_verified.is_(True),
-              func.lower(TicketEntry.email_from) == (entry.email_from or "").lower()] if verified_only else []
-    others = s.scalar(select(func.count()).select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
-                      .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
-                             TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",
-                             TicketEntry.created_at >= now - WINDOW, TicketEntry.created_at <= now,
-                             TicketEntry.id != (entry.id or 0), *proven))
-    return (others or 0) + 1
+    proven = and_(TicketEntry.sender_verified.is_(True),
+                  func.lower(TicketEntry.email_from) == (entry.email_from or "").lower())
+    others, proven_others = s.execute(
+        select(func.count(), func.coalesce(func.sum(case((proven, 1), else_=0)), 0))
+        .select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
+        .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
+               TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",
+               TicketEntry.created_at >= now - WINDOW, TicketEntry.created_at <= now,
+               TicketEntry.id != (entry.id or 0))).one()
+    this_proven = 1 if entry.sender_verified is True else 0
+    return others + 1, proven_others + this_proven
 
 
 def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, now: datetime) -> None:
@@ -75,22 +77,19 @@ def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: Ticket
     order = get_order(s, shop=shop, shopify_id=ticket.order_shopify_id)
     if order is None or not order.email or (entry.email_from or "").lower() != order.email.lower():
         return  # only the buyer's own address speaks for the order: anyone can type an order number
+    recent, proven_recent = recent_inbound(s, shop=shop, order_id=order.shopify_id, entry=entry, now=now)
     triggers = (["customer_intent"] if shows_intent(entry.body) else []) + (
-        ["repeated_contact"] if recent_inbound(s, shop=shop, order_id=order.shopify_id, entry=entry, now=now)
-        >= REPEATED else [])
+        ["repeated_contact"] if recent >= REPEATED else [])
     if not triggers:
         return
     settings, _ = promises.get_settings(s, shop=shop)
     for trigger in triggers:
         if refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now,
-                                automatic=_proven(s, shop, order, entry, trigger, now)) is not None:
+                                automatic=_proven(entry, trigger, proven_recent)) is not None:
             return
 
 
-def _proven(s: Session, shop: Shop, order, entry: TicketEntry, trigger: str, now: datetime) -> bool:
+def _proven(entry: TicketEntry, trigger: str, proven_recent: int) -> bool:
     """Whether the merchant's automatic-refund rule may act: anyone can write with the buyer's address,
     so only messages whose sender is proven count (for repeated contact, all the messages counted)."""
-    if entry.sender_verified is not True:
-        return False
-    return trigger != "repeated_contact" or \
-        recent_inbound(s, shop=shop, order_id=order.shopify_id, entry=entry, now=now, verified_only=True) >= REPEATED
+    return entry.sender_verified is True and (trigger != "repeated_contact" or proven_recent >= REPEATED)
