@@ -115,8 +115,8 @@ def _handle(s: Session, row: InboundEmail, now: datetime) -> tuple[str, str | No
         in_reply_to=mail.in_reply_to, references=tuple(mail.references), recipient=row.recipient,
         locale=mail.language, auto_reply=mail.auto_reply, attachments=tuple(mail.attachments),
         refused=tuple(mail.refused),
-        sender_verified=None if mail.headers_cut else sender_auth.verified(mail.message, mail.sender,
-                                                                           config["INBOUND_AUTHSERV_ID"])))
+        sender_verified=sender_auth.verified(mail.message, mail.sender, config["INBOUND_AUTHSERV_ID"],
+                                             headers_cut=mail.headers_cut)))
     row.ticket_id = received.ticket.id
     return "threaded", ("duplicate message" if received.duplicate else "new ticket" if received.created
                         else "reopened the ticket" if received.reopened else None)

@@ -30,11 +30,13 @@ _AUTHSERV_ID = re.compile(r'\s*(?:\([^)]*\)\s*)*"?([^\s;"()]+)')  # after commen
 _AMBIGUOUS = (errors.InvalidHeaderDefect, errors.ObsoleteHeaderDefect)
 
 
-def verified(message: EmailMessage, sender: str | None, authserv_id: str | None) -> bool | None:
+def verified(message: EmailMessage, sender: str | None, authserv_id: str | None,
+             headers_cut: bool = False) -> bool | None:
     """True: the provider vouches for the From domain. False: the domain's DMARC check failed, or the
     mail has several From addresses. None: not verified (nothing configured, no provider header, no
-    DMARC policy to go by, or a header that cannot be read)."""
-    if not authserv_id or not sender or "@" not in sender:
+    DMARC policy to go by, a header that cannot be read, or `headers_cut`: the parser's size limits
+    dropped or cut headers, so what was read is not all the provider saw)."""
+    if not authserv_id or not sender or "@" not in sender or headers_cut:
         return None
     try:
         froms = message.get_all("From") or []
