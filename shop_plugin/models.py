@@ -1,4 +1,5 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
+from shop_plugin.admin.drafts import FormDraft
 from shop_plugin.compliance.models import DataRequest
 from shop_plugin.delays.models import OrderCheck
 from shop_plugin.effects.models import Effect
@@ -16,5 +17,5 @@ __all__ = [
     "Base", "DataRequest", "Dispute", "Effect", "Fulfillment", "FulfillmentEvent", "LineItem", "Notice",
     "OptOut", "Order", "OrderCheck", "OrderPromise", "Refund", "ReconcileRun", "RefundPrompt", "Shop", "ShopSettings",
     "ShopToken", "Ticket", "TicketEntry", "WebhookEvent", "CannedReply", "InboundEmail", "StaffMember",
-    "TicketAttachment", "CustomerChoice", "RetentionMark",
+    "TicketAttachment", "CustomerChoice", "RetentionMark", "FormDraft",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, g, request
 
 from shop_plugin.admin import bp, inbox, ticket_page
-from shop_plugin.admin.pages import app_home_page, done, form_id, page_form
+from shop_plugin.admin.pages import app_home_page, done, form_id, page_form, restored
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import service
@@ -44,7 +44,7 @@ def _ticket_or_404(ticket_id: int):
 
 def _ticket(ticket, errors: dict | None = None, status: int = 200):
     data = ticket_page.load(session(), shop=g.shop, ticket=ticket, canned_id=request.args.get("canned"), now=utcnow())
-    return "admin/ticket.html", {**data, "errors": errors or {}, "values": request.form if errors else {},
+    return "admin/ticket.html", {**data, "errors": errors or {}, "values": restored(errors) or {},
                                  "notice": ticket_page.DONE.get(request.args.get("done", ""), "")}, status
 
 

@@ -8,7 +8,9 @@ the verification result, `Referrer-Policy: no-referrer`, `Cache-Control: no-stor
 token for its forms (page_token.py explains why forms need one).
 
 POST (`page_form`): the page token in the form is the only credential accepted. A bad one acts on
-nothing and bounces (shopifyapp's App Home flow, back to the page's GET). After acting, the view
+nothing and bounces (shopifyapp's App Home flow, back to the page's GET). A lapsed one (signed by
+this app, past its hour) acts on nothing either, but what the form held is kept and shown again on
+that GET (drafts.py), so a reply typed on a page left open is not lost. After acting, the view
 answers with shopifyapp's `app_home_redirect` (post/redirect/get); when the input is invalid it
 re-renders the page with field errors (422) and the CSP headers shopifyapp gives for the shop.
 
@@ -25,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Response, abort, current_app, g, make_response, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from shop_plugin.admin import page_token
+from shop_plugin.admin import drafts, page_token
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import staff
@@ -68,6 +70,7 @@ def _begin(shop, user_id) -> None:
 
 def render_page(template: str, context: dict, status: int = 200) -> Response:
     html = render_template(template, shop=g.shop, staff_member=g.staff, page_token=g.page_token,
+                           lapsed_form=("shown" if g.get("draft_shown") else "taken" if g.get("draft") else None),
                            app_params=g.app_params, page_url=page_url, timezone=g.settings["timezone"],
                            api_key=current_app.config["SHOPIFY_API_KEY"], **context)
     response = make_response(html, status)
@@ -99,6 +102,7 @@ def app_home_page(view):
             return _with_page_headers(shopify_response(failure))
         shops.mark_installed(shop=shop)
         _begin(shop, result.user_id)
+        g.draft = drafts.take(session(), shop_id=shop.id, user_id=result.user_id, path=request.path, now=utcnow())
         g.frame_headers = dict(result.response.headers)
         try:
             return _answer(view(*args, **kwargs))
@@ -113,11 +117,13 @@ def page_form(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        claims = page_token.read(request.form.get("page_token"))
-        shop = shops.get(domain=claims.shop) if claims else None
-        asked = request.args.get("shop")
-        if (shop is None or not shop.is_installed or claims.path != request.path
-                or (asked and shop_domain(asked) != shop.domain)):
+        token = request.form.get("page_token")
+        claims = page_token.read(token)
+        if claims is None:
+            _keep_draft(page_token.read_lapsed(token))
+            return bounce()
+        shop = _shop_of(claims)
+        if shop is None:
             return bounce()
         _begin(shop, claims.user_id)
         g.frame_headers = {k: v for k, v in _in_app_redirect(request.path).response.headers.items()
@@ -128,6 +134,33 @@ def page_form(view):
             return render_page("admin/not_found.html", {}, 404)
 
     return wrapper
+
+
+def _shop_of(claims: page_token.PageClaims):
+    """The installed shop the claims name, when they are for this page and the shop asked (if any)."""
+    shop = shops.get(domain=claims.shop)
+    asked = request.args.get("shop")
+    if (shop is None or not shop.is_installed or claims.path != request.path
+            or (asked and shop_domain(asked) != shop.domain)):
+        return None
+    return shop
+
+
+def _keep_draft(lapsed: page_token.PageClaims | None) -> None:
+    shop = _shop_of(lapsed) if lapsed else None
+    if shop is not None:
+        drafts.keep(session(), shop_id=shop.id, user_id=lapsed.user_id, path=request.path, form=request.form,
+                    now=utcnow())
+
+
+def restored(errors: dict | None = None):
+    """The form values a page shows again: what was posted, when the post had errors; else the draft a
+    lapsed page token left for this page (drafts.py), if any; else None."""
+    if errors:
+        return request.form
+    draft = g.get("draft")
+    g.draft_shown = draft is not None
+    return draft
 
 
 def _document_req(method: str) -> dict:

@@ -35,6 +35,11 @@ def section_of(name: str) -> Section:
     return section
 
 
+def as_sent(section: Section, form) -> dict | None:
+    """A section's document as `form` would send it (a draft shown again: drafts.py); None without one."""
+    return None if form is None else fields.parse(section.fields, form)[0]
+
+
 def available() -> list[tuple[str, str]]:
     """(url name, title) of the sections with pages of their own under /settings/<name>."""
     return [(name, section.title) for name, section in SECTIONS.items()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, request
 
 from shop_plugin.admin import bp, settings_forms
-from shop_plugin.admin.pages import app_home_page, done, page_form
+from shop_plugin.admin.pages import app_home_page, done, page_form, restored
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import canned
@@ -34,7 +34,8 @@ def _support(values: dict | None = None, errors: dict | None = None, status: int
 @bp.get("/settings/support")
 @app_home_page
 def settings_support():
-    return _support()
+    draft = restored()
+    return _support(settings_forms.support_echo(draft) if draft else None)
 
 
 @bp.post("/settings/support")
@@ -51,7 +52,7 @@ def _canned(errors: dict | None = None, status: int = 200):
     editing = next((r for r in replies if str(r.id) == request.args.get("edit", "")), None)
     return "admin/settings_canned.html", {
         **_common(), "replies": replies, "editing": editing, "errors": errors or {},
-        "values": request.form if errors else {}, "variables": VARIABLES}, status
+        "values": restored(errors) or {}, "variables": VARIABLES}, status
 
 
 @bp.get("/settings/canned")
@@ -80,7 +81,7 @@ def _section(name: str, sent: dict | None = None, errors: dict | None = None, st
 @bp.get("/settings/<name>")
 @app_home_page
 def settings_section(name: str):
-    return _section(name)
+    return _section(name, settings_forms.as_sent(settings_forms.section_of(name), restored()))
 
 
 @bp.post("/settings/<name>")

@@ -9,7 +9,7 @@ from flask import g, request
 
 from shop_plugin.admin import bp, dashboard, desk_views, fields, service, settings_forms, settings_views  # noqa: F401
 from shop_plugin.admin.formatting import register_filters
-from shop_plugin.admin.pages import app_home_page, done, page_form
+from shop_plugin.admin.pages import app_home_page, done, page_form, restored
 from shop_plugin.admin.settings_sections import SHIPPING
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
@@ -58,7 +58,7 @@ def _settings_page(sent: dict | None = None, errors: dict | None = None, status:
 @bp.get("/settings")
 @app_home_page
 def settings():
-    return _settings_page()
+    return _settings_page(settings_forms.as_sent(SHIPPING, restored()))
 
 
 @bp.post("/settings")

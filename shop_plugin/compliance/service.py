@@ -5,6 +5,7 @@ import json
 
 from sqlalchemy import delete, func, or_, select, update
 
+from shop_plugin.admin import drafts
 from shop_plugin.compliance import helpdesk
 from shop_plugin.compliance.export import order_export
 from shop_plugin.compliance.models import DataRequest
@@ -70,6 +71,7 @@ def redact_customer(*, shop: Shop, payload: dict, event_id: int) -> None:
     emails = {customer.get("email")} | {o.email for o in orders}
     for email in sorted(e for e in emails if e) or [None]:
         helpdesk.redact(s, shop=shop, email=email, order_ids=ids)
+    drafts.forget_shop(s, shop_id=shop.id)  # an unsent reply kept for the merchant may quote the customer
     s.execute(update(Order).where(Order.shop_id == shop.id, Order.shopify_id.in_(ids)).values(
         email=None, phone=None, customer_name=None, customer_id=None, shipping_address=None))
     s.execute(update(FulfillmentEvent).where(
