@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import jwt
 
+from webhooks.registry import BODY_SHOP_FIELD
+
 API_KEY = "test-api-key"
 SECRET = "test-api-secret-0123456789abcdef0123"
 OLD_SECRET = "test-api-secret-old-0123456789abcdef"
@@ -48,7 +50,12 @@ def webhook_headers(topic: str, body: bytes, shop: str = SHOP, webhook_id: str |
 
 
 def signed_webhook(client, topic: str, payload, shop: str = SHOP, webhook_id: str | None = None, **kw):
-    """POST a correctly signed webhook through the Flask test client."""
+    """POST a correctly signed webhook through the Flask test client. A payload given as a dict and
+    naming its shop (compliance topics, app/uninstalled) names `shop`, as Shopify's would; bytes are
+    sent as they are."""
+    field = BODY_SHOP_FIELD.get(topic)
+    if isinstance(payload, dict) and field in payload:
+        payload = {**payload, field: shop}
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return client.post("/webhooks", data=body, headers=webhook_headers(topic, body, shop, webhook_id, **kw))
 

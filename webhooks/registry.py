@@ -24,6 +24,11 @@ TOPICS = (
     "disputes/update",
 )
 
+# Topics whose body names the shop they are about. Shopify signs the body, not the headers: a signed
+# body replayed under another shop's X-Shopify-Shop-Domain must not erase or uninstall that shop.
+BODY_SHOP_FIELD = {"customers/data_request": "shop_domain", "customers/redact": "shop_domain",
+                   "shop/redact": "shop_domain", "app/uninstalled": "myshopify_domain"}
+
 
 def module_name(topic: str) -> str:
     return "webhooks.handlers." + topic.replace("/", "_")

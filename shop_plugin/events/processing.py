@@ -18,6 +18,7 @@ from shop_plugin import work
 from shop_plugin.db import utcnow
 from shop_plugin.events.models import ERASED_BODIES, IGNORED, PROCESSED, RECEIVED, WebhookEvent
 from shop_plugin.extensions import session
+from shop_plugin.shopify.client import shop_domain
 from shop_plugin.shops import service as shops
 from webhooks import registry
 from webhooks.context import HandlerContext
@@ -180,6 +181,7 @@ def _apply(event) -> tuple[str, int | None]:
     if handler is None:
         return IGNORED, None
     payload = _payload(event)
+    _check_named_shop(event, payload)
     shop = shops.get_or_create(domain=event.shop_domain)
     ctx = HandlerContext(event=event, shop=shop, payload=payload)
     handler(ctx)
@@ -189,6 +191,18 @@ def _apply(event) -> tuple[str, int | None]:
 def _check_attempts(event) -> None:
     if event.attempts > current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
         raise RuntimeError(f"abandoned by its worker {event.attempts - 1} times")
+
+
+def _check_named_shop(event, payload: dict) -> None:
+    """A topic whose body names its shop (registry.BODY_SHOP_FIELD) is applied only to that shop: the
+    shop header is not signed, so a body naming another shop is refused for good."""
+    field = registry.BODY_SHOP_FIELD.get(event.topic)
+    if field is None:
+        return
+    named = payload.get(field)
+    if not isinstance(named, str) or shop_domain(named) != event.shop_domain:
+        raise PermanentError(f"its body names the shop {str(named)[:100]!r} ({field}), not {event.shop_domain} "
+                             "of its headers: not applied")
 
 
 def _payload(event) -> dict:

@@ -107,6 +107,33 @@ def test_shop_redact_deletes_every_row_of_the_shop(app, client):
         assert s.execute(text("SELECT domain FROM shops")).scalars().all() == [OTHER_SHOP]
 
 
+def test_a_signed_body_naming_another_shop_erases_and_uninstalls_nothing(app, client):
+    """Shopify signs the body, not the shop header: a body of one shop replayed under another shop's
+    header is stored, refused for good (no retry) and changes nothing."""
+    seed(client, SHOP)
+    seed(client, OTHER_SHOP)
+    attacks = (("shop/redact", fixture("shop_redact.json")), ("customers/redact", fixture("customers_redact.json")),
+               ("app/uninstalled", fixture("app_uninstalled.rest_fixture.json")))
+    for topic, payload in attacks:
+        field = "myshopify_domain" if topic == "app/uninstalled" else "shop_domain"
+        for named in (OTHER_SHOP, None, "not a shop"):
+            body = json.dumps({**payload, field: named} if named else
+                              {k: v for k, v in payload.items() if k != field}).encode()
+            assert signed_webhook(client, topic, body, shop=SHOP, webhook_id=f"{topic}-{named}").status_code == 200
+    rows = query(app, "SELECT topic, status, attempts, error FROM webhook_events WHERE webhook_id LIKE '%/%' "
+                      "AND next_attempt_at IS NULL")
+    assert len(rows) == 9
+    assert {(topic, status, attempts) for topic, status, attempts, _ in rows} == {
+        (topic, "failed", 1) for topic, _ in attacks}
+    assert all("not applied" in error for *_, error in rows)
+    with app.app_context():
+        s = session()
+        assert s.scalar(select(func.count()).select_from(Order)) == 6
+        assert s.execute(text("SELECT domain FROM shops WHERE uninstalled_at IS NULL ORDER BY domain")
+                         ).scalars().all() == sorted([SHOP, OTHER_SHOP])
+        assert "john@example.com" in s.scalars(select(Order.email)).all()
+
+
 def test_redact_scrubs_the_compliance_deliveries_themselves(app, client):
     seed(client)
     signed_webhook(client, "customers/data_request", fixture("customers_data_request.json"), webhook_id="dr")
