@@ -23,8 +23,8 @@ from webhooks.group_commit import GroupCommit
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
-# Header → its column. A value longer than its column can never be stored: that is a bad request
-# (400), not a temporary failure (503) that Shopify would retry for hours.
+# Header → its column. A value longer than its column (or holding a NUL) can never be stored: that is a
+# bad request (400), not a temporary failure (503) that Shopify would retry for hours.
 STORED = {"X-Shopify-Topic": "topic", "X-Shopify-Shop-Domain": "shop_domain", "X-Shopify-Webhook-Id": "webhook_id",
           "X-Shopify-Event-Id": "event_id", "X-Shopify-API-Version": "api_version"}
 # (header, its name as shopify_headers gives it, its column's length)
@@ -37,7 +37,11 @@ COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "tri
 @bp.post("/webhooks")
 def receive():
     raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH, before anything else
-    result = shopify().verify_webhook_req(webhook_req(request, raw.decode("utf-8", "replace")))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
+        return jsonify(error="the body is not UTF-8 text; its signature cannot be checked"), 401
+    result = shopify().verify_webhook_req(webhook_req(request, text))
     if not result.ok:
         return shopify_response(result)
     headers = shopify_headers(request)
@@ -45,18 +49,20 @@ def receive():
     domain = shop_domain(result.shop)
     if missing or not domain:
         return jsonify(error=f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
-    too_long = _too_long(headers, domain)
+    too_long = _unstorable(headers, domain)
     if too_long:
-        return jsonify(error=f"header(s) too long: {', '.join(too_long)}"), 400
+        return jsonify(error=f"header(s) too long or holding a NUL character: {', '.join(too_long)}"), 400
     event_id = _store(headers, domain, raw)
     if event_id is not None:
         _enqueue(event_id)
     return "", 200
 
 
-def _too_long(headers: dict[str, str], domain: str) -> list[str]:
+def _unstorable(headers: dict[str, str], domain: str) -> list[str]:
+    """The stored headers no column can hold: longer than it, or with a NUL (PostgreSQL text refuses it)."""
     values = {**headers, "X-Shopify-Shop-Domain": domain}
-    return [header for header, key, length in _LIMITS if len(values.get(key, "")) > length]
+    return [header for header, key, length in _LIMITS
+            if len(values.get(key, "")) > length or "\x00" in values.get(key, "")]
 
 
 def _store(headers: dict[str, str], domain: str, raw: bytes) -> int | None:

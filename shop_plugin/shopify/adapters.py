@@ -40,9 +40,17 @@ def _environ_keys(headers: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def shopify_headers(request: Request) -> dict[str, str]:
     """Every X-Shopify-* header, named as werkzeug names them ("X-Shopify-Webhook-Id"), in one pass
-    over the WSGI environ (what a webhook row keeps)."""
-    return {key[5:].replace("_", "-").title(): value for key, value in request.environ.items()
-            if key.startswith("HTTP_X_SHOPIFY_")}
+    over the WSGI environ (what a webhook row keeps). A delivery that uses the unprefixed names
+    (Shopify-Topic…, which the verifier accepts too) has them under the X-Shopify-* names; where both
+    are sent, the X-Shopify-* one is kept."""
+    found = {}
+    unprefixed = {}
+    for key, value in request.environ.items():
+        if key.startswith("HTTP_X_SHOPIFY_"):
+            found[key[5:].replace("_", "-").title()] = value
+        elif key.startswith("HTTP_SHOPIFY_"):
+            unprefixed["X-" + key[5:].replace("_", "-").title()] = value
+    return {**unprefixed, **found} if unprefixed else found
 
 
 # What verify_webhook_req reads: the signature and the shop domain, under either naming Shopify uses

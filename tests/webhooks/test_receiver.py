@@ -52,6 +52,35 @@ def test_it_rejects_a_missing_signature_and_stores_nothing(app, client):
     assert stored(app) == []
 
 
+def test_a_body_that_is_not_utf8_is_refused_as_unverifiable_and_stores_nothing(app, client):
+    raw = b'{"id": 1, "note": "\xff"}'
+    headers = webhook_headers("orders/create", raw)  # signed over the very bytes sent
+    assert client.post("/webhooks", data=raw, headers=headers).status_code == 401
+    # the bytes a replacement character stands for cannot pass for the text that was signed
+    signed_text = '{"id": 1, "note": "\ufffd"}'.encode()
+    headers = webhook_headers("orders/create", signed_text)
+    assert client.post("/webhooks", data=raw, headers=headers).status_code == 401
+    assert stored(app) == []
+
+
+def test_a_delivery_with_the_unprefixed_shopify_header_names_is_stored(app, client):
+    body = json.dumps(ORDER).encode()
+    headers = {("Shopify-" + k.removeprefix("X-Shopify-")) if k.startswith("X-Shopify-") else k: v
+               for k, v in webhook_headers("orders/create", body, webhook_id="plain-names").items()}
+    assert client.post("/webhooks", data=body, headers=headers).status_code == 200
+    [event] = stored(app)
+    assert (event.shop_domain, event.webhook_id, event.topic, event.api_version) == (
+        SHOP, "plain-names", "orders/create", "2026-10")
+
+
+def test_a_header_with_a_nul_character_is_a_bad_request_on_every_database(app, client):
+    body = json.dumps(ORDER).encode()
+    for header in ("X-Shopify-Webhook-Id", "X-Shopify-Topic", "X-Shopify-Event-Id"):
+        headers = webhook_headers("orders/create", body, **{header: "abc\x00def"})
+        assert client.post("/webhooks", data=body, headers=headers).status_code == 400, header
+    assert stored(app) == []
+
+
 def test_it_rejects_a_body_changed_after_signing(app, client):
     body = json.dumps(ORDER).encode()
     headers = webhook_headers("orders/create", body)
