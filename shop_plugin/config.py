@@ -36,6 +36,33 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
+def _check_database_url(url: str) -> None:
+    """A URL SQLAlchemy can open, for one of the two databases the app runs on. The message never
+    repeats the value, which may hold a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError("DATABASE_URL must be a database URL such as postgresql://user:pass@host/db "
+                          "or sqlite:////path/to/file.sqlite3") from None
+    if backend not in ("postgresql", "sqlite"):
+        raise ConfigError(f"DATABASE_URL must name PostgreSQL or SQLite, not {backend!r}")
+
+
+def _check_scheme(name: str, value: str | None, schemes: tuple[str, ...], example: str) -> None:
+    if value and (urlparse(value).scheme not in schemes or not (urlparse(value).netloc or urlparse(value).path)):
+        raise ConfigError(f"{name} must be a {' or '.join(s + '://' for s in schemes)} URL such as {example}")
+
+
+def _whole(env: dict, name: str, default: str, least: int) -> int:
+    raw = env.get(name) or default
+    if not raw.isdigit() or int(raw) < least:
+        raise ConfigError(f"{name} must be a whole number, {least} or more, got {raw!r}")
+    return int(raw)
+
+
 def _dev_token_key() -> str:
     """A development key kept in instance/ so stored tokens survive restarts."""
     path = INSTANCE_DIR / "dev-token-key"
@@ -94,6 +121,13 @@ def load(env: dict[str, str] | None = None) -> dict:
         if not relaxed:
             raise ConfigError("SHOPIFY_API_ORIGIN_OVERRIDE is for development and test only")
         _check_url("SHOPIFY_API_ORIGIN_OVERRIDE", override)
+    url = database_url(env.get("DATABASE_URL"))
+    _check_database_url(url)
+    _check_scheme("REDIS_URL", env.get("REDIS_URL"), ("redis", "rediss", "unix"), "redis://127.0.0.1:6379/0")
+    _check_scheme("SMTP_URL", env.get("SMTP_URL"), ("smtp", "smtps"), "smtp://user:pass@smtp.example.com:587?starttls=1")
+    inline = env.get("INLINE_JOBS") or ("sync" if app_env == "test" else "thread")
+    if inline not in ("sync", "thread"):
+        raise ConfigError(f"INLINE_JOBS must be sync or thread, got {inline!r}")
     mail_domain = urlparse(env["SHOPIFY_APP_URL"]).hostname or "localhost"
     return {
         "APP_ENV": app_env,
@@ -105,7 +139,7 @@ def load(env: dict[str, str] | None = None) -> dict:
         "SHOPIFY_APP_URL": env["SHOPIFY_APP_URL"].rstrip("/"),
         "SHOPIFY_API_VERSION": api_version,
         "SHOPIFY_API_ORIGIN_OVERRIDE": override,
-        "DATABASE_URL": database_url(env.get("DATABASE_URL")),
+        "DATABASE_URL": url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RQ_QUEUE": env.get("RQ_QUEUE") or "shippromise",
         "TOKEN_ENCRYPTION_KEY": env["TOKEN_ENCRYPTION_KEY"],
@@ -121,13 +155,13 @@ def load(env: dict[str, str] | None = None) -> dict:
         "INBOUND_AUTHSERV_ID": (env.get("INBOUND_AUTHSERV_ID") or "").strip().lower() or None,
         **{name: int(days) for name, days in retention.items()},
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "5")),
-        "SWEEP_GRACE_SECONDS": int(env.get("SWEEP_GRACE_SECONDS", "60")),
+        "WEBHOOK_MAX_ATTEMPTS": _whole(env, "WEBHOOK_MAX_ATTEMPTS", "5", 1),
+        "SWEEP_GRACE_SECONDS": _whole(env, "SWEEP_GRACE_SECONDS", "60", 0),
         # Storefront endpoints hold a shop's settings this long per process (0: read every time).
-        "STOREFRONT_CACHE_SECONDS": int(env.get("STOREFRONT_CACHE_SECONDS", "0" if app_env == "test" else "30")),
+        "STOREFRONT_CACHE_SECONDS": _whole(env, "STOREFRONT_CACHE_SECONDS", "0" if app_env == "test" else "30", 0),
         # Proxies of our own deployment in front of gunicorn, each appending to X-Forwarded-For.
         "TRUSTED_PROXY_HOPS": int(hops),
-        "INLINE_JOBS": env.get("INLINE_JOBS", "sync" if app_env == "test" else "thread"),
+        "INLINE_JOBS": inline,
     }
 
 

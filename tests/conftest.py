@@ -33,6 +33,9 @@ def base_env(database_url: str, **extra) -> dict:
         "APP_ENV": "test", "SHOPIFY_API_KEY": API_KEY, "SHOPIFY_API_SECRET": SECRET,
         "SHOPIFY_APP_URL": "https://app.example.test", "SECRET_KEY": "test-secret-key",
         "TOKEN_ENCRYPTION_KEY": TOKEN_KEY, "DATABASE_URL": database_url,
+        # Tests that send mail start their own SMTP server; the others must never reach the development
+        # mail sink of a `make run` on this machine (port 1025): port 9 has no listener.
+        "SMTP_URL": "smtp://127.0.0.1:9",
     }
     env.update(extra)
     return env

@@ -40,10 +40,33 @@ def test_production_refuses_to_start_without(name):
     ("TRUSTED_PROXY_HOPS", "-1", "whole number"),
     ("INBOUND_RAW_RETENTION_DAYS", "0", "1 or more"),
     ("WEBHOOK_BODY_RETENTION_DAYS", "x", "1 or more"),
+    ("DATABASE_URL", "garbage", "DATABASE_URL must be a database URL"),
+    ("DATABASE_URL", "mysql://u:p@db/x", "PostgreSQL or SQLite"),
+    ("REDIS_URL", "not-a-url", "REDIS_URL must be a redis://"),
+    ("SMTP_URL", "nonsense", "SMTP_URL must be a smtp://"),
+    ("SMTP_URL", "http://mail.example.com", "SMTP_URL"),
+    ("WEBHOOK_MAX_ATTEMPTS", "five", "WEBHOOK_MAX_ATTEMPTS must be a whole number, 1 or more"),
+    ("WEBHOOK_MAX_ATTEMPTS", "0", "1 or more"),
+    ("SWEEP_GRACE_SECONDS", "1m", "SWEEP_GRACE_SECONDS"),
+    ("STOREFRONT_CACHE_SECONDS", "-5", "STOREFRONT_CACHE_SECONDS"),
+    ("INLINE_JOBS", "threads", "sync or thread"),
 ])
 def test_malformed_values_are_named(name, value, expected):
-    with pytest.raises(ConfigError, match=expected):
+    with pytest.raises(ConfigError, match=expected) as error:
         load({**PRODUCTION, name: value})
+    assert "\n" not in str(error.value)
+
+
+def test_a_malformed_database_url_is_not_repeated_in_the_message():
+    with pytest.raises(ConfigError) as error:
+        load({**PRODUCTION, "DATABASE_URL": "postgresql://admin:s3cret@db:notaport/x"})
+    assert "s3cret" not in str(error.value)
+
+
+def test_well_formed_service_urls_are_accepted():
+    config = load({**PRODUCTION, "REDIS_URL": "rediss://:pw@cache.example.com:6380/0",
+                   "SMTP_URL": "smtps://u:p@smtp.example.com:465", "DATABASE_URL": "sqlite:////var/lib/app.sqlite3"})
+    assert config["REDIS_URL"].startswith("rediss://") and config["DATABASE_URL"] == "sqlite:////var/lib/app.sqlite3"
 
 
 def test_development_runs_on_embedded_defaults():
