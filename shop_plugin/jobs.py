@@ -34,6 +34,7 @@ BATCH_BUDGET = JOB_TIMEOUT / 3
 # the database already holds, which Shopify's per-shop budget paces anyway. Everything a person
 # waits for (webhook events, emails, refunds, replies) is NORMAL.
 NORMAL, LOW = "normal", "low"
+SWEEP_PAGES = 100  # pages of due rows one sweep may queue (of 500: 50,000 rows a minute)
 LOW_SUFFIX = "-low"  # the LOW queue's name: RQ_QUEUE + this
 Call = tuple[str, tuple, str]  # (task path, args, priority): what enqueue_soon buffers
 
@@ -144,6 +145,9 @@ class InlineQueue:
 
     def flush(self, block: bool = True) -> int:
         return 0
+
+    def waiting(self, priority: str) -> int:
+        return 0  # jobs run as they are queued
 
     def ping(self) -> str:
         return "inline"
@@ -265,6 +269,10 @@ class RQQueue:
             sent += count
         return sent
 
+    def waiting(self, priority: str) -> int:
+        """Jobs in the priority's queue not taken by a worker yet."""
+        return self.queues[priority].count
+
     def ping(self) -> str:
         self.redis.ping()
         return "ok"
@@ -301,6 +309,13 @@ def enqueue_soon(func: Callable, *args, priority: str = NORMAL) -> None:
     """Queue `func(*args)` without waiting for Redis: for callers whose work is already durable
     (a committed webhook row), where a lost enqueue only means the sweeper runs it later."""
     queue().enqueue_soon(task_path(func), *args, priority=priority)
+
+
+def sweep_pages(priority: str) -> int:
+    """How many pages of due rows a sweep sends to the priority's queue: all of them (SWEEP_PAGES at
+    most) when the queue is empty, since nothing due can be waiting in it; one page while workers are
+    behind, so a backlog is not queued again every minute."""
+    return SWEEP_PAGES if queue().waiting(priority) == 0 else 1
 
 
 def enqueue_each(func: Callable, row_ids: list[int], priority: str = NORMAL) -> None:

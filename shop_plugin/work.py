@@ -123,12 +123,18 @@ def fail(row, exc: Exception, *, max_attempts: int, permanent: bool, retry_after
         row.status, row.next_attempt_at = FAILED, utcnow() + (retry_after or backoff(row.attempts))
 
 
-def due_ids(s: Session, model, fresh_status: str, limit: int, where=None) -> list[int]:
-    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned (and `where`)."""
-    stmt = (
-        select(model.id)
-        .where(model.status.in_((fresh_status, FAILED, RUNNING)), model.next_attempt_at <= utcnow())
-        .order_by(model.next_attempt_at)
-        .limit(limit)
-    )
-    return list(s.scalars(stmt if where is None else stmt.where(where)))
+def due_ids(s: Session, model, fresh_status: str, limit: int, where=None, pages: int = 1) -> list[int]:
+    """Rows a sweeper should enqueue: never picked up, due for a retry, or abandoned (and `where`).
+    One page: the `limit` due longest. More: up to `pages` pages of `limit`, in id order."""
+    stmt = select(model.id).where(model.status.in_((fresh_status, FAILED, RUNNING)),
+                                  model.next_attempt_at <= utcnow())
+    stmt = stmt if where is None else stmt.where(where)
+    if pages == 1:
+        return list(s.scalars(stmt.order_by(model.next_attempt_at).limit(limit)))
+    found: list[int] = []
+    for _ in range(pages):
+        page = list(s.scalars(stmt.where(model.id > (found[-1] if found else 0)).order_by(model.id).limit(limit)))
+        found += page
+        if len(page) < limit:
+            break
+    return found

@@ -356,3 +356,39 @@ def due_effect(shop, kind: str, key: str, status: str = "pending", attempts: int
     due = utcnow() - ago
     return Effect(shop_id=shop.id, kind=kind, key=key, payload={}, status=status, attempts=attempts,
                   created_at=due, next_attempt_at=due)
+
+
+def _due_events(app, count: int) -> None:
+    from shop_plugin.events.models import RECEIVED
+
+    now = utcnow()
+    with app.app_context():
+        session().execute(WebhookEvent.__table__.insert(), [
+            {"shop_domain": "backlog.myshopify.com", "webhook_id": f"backlog-{n}", "topic": "orders/create",
+             "headers": {}, "body": b"{}", "source": "webhook", "status": RECEIVED, "attempts": 0,
+             "received_at": now, "next_attempt_at": now - timedelta(seconds=1)} for n in range(count)])
+        session().commit()
+
+
+def test_after_redis_comes_back_empty_one_sweep_queues_the_whole_backlog(make_app, redis_env):
+    """Redis lost its jobs (it keeps nothing on disk here): the queue is empty, so every due row is
+    queued by the next sweep, not 500 a minute."""
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    _due_events(app, 1203)
+    with app.app_context():
+        assert processing.sweep(limit=500) == 1203
+    assert queued_ids(app) == 1203
+
+
+def test_while_workers_are_behind_a_sweep_queues_one_page(make_app, redis_env):
+    from shop_plugin import jobs
+    from shop_plugin.events import processing
+
+    app = make_app(env=redis_env)
+    _due_events(app, 1203)
+    with app.app_context():
+        jobs.queue().enqueue_each(jobs.task_path(processing.process_event), [1])  # a job still waiting
+        assert processing.sweep(limit=500) == 500
+    assert queued_ids(app) == 501

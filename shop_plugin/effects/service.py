@@ -137,7 +137,7 @@ def sweep(limit: int = 500) -> int:
     swept = 0
     pages = ((jobs.NORMAL, Effect.kind.not_in(BACKGROUND_KINDS)), (jobs.LOW, Effect.kind.in_(BACKGROUND_KINDS)))
     for level, kinds in pages:
-        ids = work.due_ids(session(), Effect, PENDING, limit, where=kinds)
+        ids = work.due_ids(session(), Effect, PENDING, limit, where=kinds, pages=jobs.sweep_pages(level))
         jobs.enqueue_each(run, ids, priority=level)
         swept += len(ids)
     return swept

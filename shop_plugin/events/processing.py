@@ -236,17 +236,19 @@ def _record_failure(claimed, exc: Exception) -> str | None:
     return event.status
 
 
-def due_event_ids(limit: int = 500) -> list[int]:
+def due_event_ids(limit: int = 500, pages: int = 1) -> list[int]:
     """Events the sweeper should enqueue: never picked up, due for a retry, or abandoned."""
-    return work.due_ids(session(), WebhookEvent, RECEIVED, limit)
+    return work.due_ids(session(), WebhookEvent, RECEIVED, limit, pages=pages)
 
 
 def sweep(limit: int = 500) -> int:
-    """Job: enqueue every due event and effect. Runs periodically; a Redis outage only delays work."""
+    """Job: enqueue every due event and effect. Runs periodically; a Redis outage only delays work.
+    While the queue holds jobs, one page (the due rows are likely queued already: workers are behind);
+    when it is empty (Redis came back empty, or jobs were lost), every due row, page after page."""
     from shop_plugin import jobs
     from shop_plugin.effects import service as effects
 
-    ids = due_event_ids(limit)
+    ids = due_event_ids(limit, pages=jobs.sweep_pages(jobs.NORMAL))
     jobs.enqueue_each(process_event, ids)
     return len(ids) + effects.sweep(limit)
 
