@@ -1,4 +1,4 @@
-"""Long fuzzing: the properties of tests/fuzz (webhook receiver, app proxy, signed links) with many
+"""Long fuzzing: the properties of tests/fuzz (webhook receiver, app proxy, signed links, inbound mail) with many
 more examples than CI runs, random rather than derandomized, keeping failures for replay.
 
     .venv/bin/python bench/fuzz.py [--examples 20000] [--target webhooks] [--seed N] [--database sqlite]
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("webhooks", "app_proxy", "signed_links")
+TARGETS = ("webhooks", "app_proxy", "signed_links", "inbound_email")
 
 
 def main(argv: list[str] | None = None) -> int:
