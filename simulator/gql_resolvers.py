@@ -89,6 +89,23 @@ def order(sim: Simulator, args: dict) -> tuple[dict | None, int]:
         return (order_node(found, sim.shop.currency) if found else None), 1
 
 
+def nodes(sim: Simulator, args: dict) -> tuple[list, int]:
+    """`nodes(ids:)` as the app asks it: products with their tags; null for an id the store lacks. A
+    node of another type comes back empty, as a `... on Product` fragment leaves it."""
+    ids = args.get("ids")
+    if not isinstance(ids, list) or len(ids) > 250:
+        raise FieldError("ids must be a list of at most 250 global ids")
+    with sim.store.lock:
+        products = {p["id"]: p for p in sim.store.products}
+    found = []
+    for gid in ids:
+        product = products.get(legacy_id(gid, "Product") or 0)
+        kind_known = sim.store.owner_exists(gid)
+        found.append({"id": gid, "tags": [t.strip() for t in product["tags"].split(",") if t.strip()]}
+                     if product else ({} if kind_known else None))
+    return found, max(1, len(ids))
+
+
 def shop(sim: Simulator, args: dict) -> tuple[dict, int]:
     info = sim.shop
     return {"id": f"gid://shopify/Shop/{info.id}", "name": info.name, "myshopifyDomain": info.domain,
@@ -143,7 +160,7 @@ def refund_create(sim: Simulator, args: dict) -> tuple[dict, int]:
             "userErrors": []}, 10
 
 
-QUERIES = {"shop": shop, "order": order, "orders": orders}
+QUERIES = {"shop": shop, "order": order, "orders": orders, "nodes": nodes}
 MUTATIONS = {"metafieldsSet": metafields_set, "refundCreate": refund_create}
 
 

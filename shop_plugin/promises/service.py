@@ -1,17 +1,22 @@
 """Promises for a shop: its settings, previews, and the promise stored on each new order."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import built_once, insert_ignore_many, pairs_param, pairs_value, parse_time, utcnow
 from shop_plugin.db import iso as to_iso
 from shop_plugin.effects import service as effects
+from shop_plugin.promises import product_tags
 from shop_plugin.promises import settings as rules
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.text import language, policy_blocks, promise_text
 from shop_plugin.promises.window import Item, Window, order_window
 from shop_plugin.shops.models import Shop, ShopSettings
+
+log = logging.getLogger(__name__)
 
 
 def _base(shop: Shop) -> dict:
@@ -99,24 +104,29 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
     return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
 
 
-def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]]) -> None:
+def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]], *, wait_for_tags: bool = False) -> None:
     """Store each order's promise the first time we see the order; never recompute it later,
-    because it is what the customer was told. Product tags are not in order webhooks, so
-    supplier rules match orders by line-item vendor. Orders are (shop, payload, new order) of
-    distinct (shop, order id); a new order (stored just now for the first time) is not looked for
-    first, and the insert keeps any promise already there."""
+    because it is what the customer was told. Orders are (shop, payload, new order) of distinct
+    (shop, order id); a new order (stored just now for the first time) is not looked for first, and
+    the insert keeps any promise already there.
+
+    Supplier rules match line items by vendor and, for a shop with tag rules, by their products'
+    tags, read from Shopify (order webhooks carry none: product_tags.py). When they cannot be read,
+    `wait_for_tags` raises TagsUnavailable (the delivery is retried later); without it the order is
+    promised by vendor alone and that is logged (the delivery's last attempt: never lose the order)."""
     wanted = [(shop, payload, created_at, new) for shop, payload, new in orders
               if (created_at := parse_time(payload.get("created_at"))) is not None]
     promised = _promised(s, [(shop.id, int(payload["id"])) for shop, payload, _, new in wanted if not new])
+    wanted = [w for w in wanted if (w[0].id, int(w[1]["id"])) not in promised]
+    tags = _product_tags(s, [(shop, payload) for shop, payload, _, _ in wanted], wait_for_tags)
     made = []  # (promise row, payload, whether the customer is emailed it)
     for shop, payload, created_at, _ in wanted:
         order_id = int(payload["id"])
-        if (shop.id, order_id) in promised:
-            continue
         settings, version = get_settings(s, shop=shop)
         country = (payload.get("shipping_address") or {}).get("country_code")
         locale = payload.get("customer_locale")
-        items = [Item(vendor=li.get("vendor")) for li in payload.get("line_items") or []]
+        items = [Item(vendor=li.get("vendor"), tags=tags.get((shop.id, _product_id(li)), ()))
+                 for li in payload.get("line_items") or []]
         window = order_window(settings, created_at, country, items)
         made.append(({
             "shop_id": shop.id, "order_shopify_id": order_id,
@@ -143,6 +153,28 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]]) -> None:
 
 
 _KEY = ["shop_id", "order_shopify_id"]
+
+
+def _product_id(line_item: dict) -> int | None:
+    raw = str(line_item.get("product_id") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _product_tags(s: Session, orders: list[tuple[Shop, dict]], wait: bool) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(shop id, product id) → tags, for the products of orders of shops with tag rules."""
+    wanted: dict[int, tuple[Shop, set[int]]] = {}
+    for shop, payload in orders:
+        if product_tags.has_tag_rules(get_settings(s, shop=shop)[0]):
+            wanted.setdefault(shop.id, (shop, set()))[1].update(product_tags.product_ids(payload))
+    found = {}
+    for shop_id, (shop, ids) in wanted.items():
+        try:
+            found.update({(shop_id, product): tags for product, tags in product_tags.lookup(shop, ids).items()})
+        except product_tags.TagsUnavailable as exc:
+            if wait:
+                raise
+            log.warning("%s; promising its orders by vendor alone", exc)
+    return found
 
 
 def _promised(s: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:

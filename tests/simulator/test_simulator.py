@@ -329,6 +329,16 @@ def test_graphql_orders_pages_and_filters_by_updated_at(sim_client, sim, shop_ht
     assert changed[0]["node"]["updatedAt"].endswith("Z")
 
 
+def test_graphql_nodes_gives_product_tags(sim, shop_http):
+    from shop_plugin.promises.product_tags import QUERY
+
+    product = sim.store.products[0]
+    ids = [f"gid://shopify/Product/{product['id']}", "gid://shopify/Product/999999999",
+           f"gid://shopify/Shop/{sim.shop.id}"]
+    nodes = graphql(shop_http, sim, QUERY, ids=ids)["data"]["nodes"]
+    assert nodes == [{"id": ids[0], "tags": [t.strip() for t in product["tags"].split(",")]}, None, {}]
+
+
 def test_graphql_mutations(sim_client, sim, shop_http, app_endpoint):
     order_id = create_order(sim_client, sim)
     sim_client.post(f"/orders/{order_id}/pay")

@@ -1,5 +1,7 @@
 """orders/create (and updated, cancelled, fulfilled, paid): store the order if newer; promise it once;
 check it against its promise."""
+from flask import current_app
+
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
@@ -15,8 +17,9 @@ def handle_many(ctxs: list[HandlerContext]) -> None:
     """Events of distinct orders in one transaction, a few statements however many (a worker's batch)."""
     s = session()
     stored = orders.upsert_orders(s, [(ctx.shop, ctx.payload) for ctx in ctxs])
+    last_try = any(ctx.event.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"] for ctx in ctxs)
     promises.promise_orders(s, [(ctx.shop, ctx.payload, _is_new(stored.get((ctx.shop.id, int(ctx.payload["id"])))))
-                                for ctx in ctxs])
+                                for ctx in ctxs], wait_for_tags=not last_try)
     for ctx in ctxs:
         ctx.order_id = int(ctx.payload["id"])
     delays.check_orders(s, [(ctx.shop, ctx.order_id) for ctx in ctxs])

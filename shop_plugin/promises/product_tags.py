@@ -1,0 +1,49 @@
+"""The tags of the products an order holds, for supplier rules matched by tag.
+
+Order webhooks give each line item its product id and vendor, not its product's tags, so when a
+shop has a supplier rule with a `tag`, the tags of the order's products are read from the Admin API
+(`nodes`, read_products) as the order is promised. Shops without tag rules never make the call.
+"""
+from __future__ import annotations
+
+import httpx
+
+from shop_plugin.effects.service import EffectRejected, RetryLater
+from shop_plugin.shopify.admin import graphql
+from shop_plugin.shopify.client import legacy_id
+from shop_plugin.shops.models import Shop
+
+QUERY = "query ProductTags($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id tags } } }"
+PAGE = 250  # ids Shopify takes in one nodes query
+
+
+class TagsUnavailable(RetryLater):
+    """The product tags could not be read now; the order's promise waits for them."""
+
+
+def has_tag_rules(settings: dict) -> bool:
+    return any("tag" in rule for rule in settings.get("suppliers") or [])
+
+
+def product_ids(payload: dict) -> set[int]:
+    return {int(li["product_id"]) for li in payload.get("line_items") or []
+            if str(li.get("product_id") or "").isdigit()}
+
+
+def lookup(shop: Shop, ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """Product id → its tags, for each of `ids` Shopify still has (a deleted product has none).
+    Raises TagsUnavailable when Shopify cannot be asked or does not answer."""
+    found: dict[int, tuple[str, ...]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), PAGE):
+        gids = [f"gid://shopify/Product/{i}" for i in ordered[start:start + PAGE]]
+        try:
+            data = graphql(shop, QUERY, {"ids": gids})
+        except (RetryLater, EffectRejected, RuntimeError, OSError, httpx.HTTPError) as exc:
+            raise TagsUnavailable(f"product tags of {shop.domain} unavailable: {exc}", getattr(exc, "after", None)
+                                  ) from exc
+        for node in (data or {}).get("nodes") or []:
+            product = legacy_id((node or {}).get("id"), "Product")
+            if product is not None and isinstance(node.get("tags"), list):
+                found[product] = tuple(str(t) for t in node["tags"])
+    return found
