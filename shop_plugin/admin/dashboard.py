@@ -66,11 +66,12 @@ def times_chart(m: dict) -> charts.Chart:
     return charts.bar_chart(rows, title="Response and resolution times (hours)", unit=" h")
 
 
-def delay_section(s: Session, *, shop: Shop, start: datetime, end: datetime) -> dict:
+def delay_section(s: Session, *, shop: Shop, start: datetime, end: datetime, timezone: str, now: datetime) -> dict:
     """Per supplier and carrier: the table rows and a chart of late deliveries (share not on time)."""
     out = {}
     for group in ("supplier", "carrier"):
-        rows = delay_stats(s, shop_id=shop.id, start=start, end=end, group=group)[:TOP_GROUPS]
+        rows = delay_stats(s, shop_id=shop.id, start=start, end=end, group=group, timezone=timezone,
+                           now=now)[:TOP_GROUPS]
         late = [(r["group"], None if r["on_time_delivery_rate"] is None
                  else round(100 * (1 - r["on_time_delivery_rate"]), 1)) for r in rows]
         out[group] = {"rows": rows, "chart": charts.bar_chart(late, title=f"Late deliveries by {group} (%)",
@@ -147,7 +148,7 @@ def build(s: Session, *, shop: Shop, start: datetime, end: datetime, settings: d
     return {
         "m": m, "volume_chart": stacked, "total_chart": line, "times_chart": times_chart(m),
         "reason_chart": charts.bar_chart(reasons, title="Tickets by reason"),
-        "delays": delay_section(s, shop=shop, start=start, end=end),
+        "delays": delay_section(s, shop=shop, start=start, end=end, timezone=tz, now=now),
         "disputes": dispute_section(s, shop=shop, timezone=tz, now=now),
         "economics": refund_economics(s, shop=shop, start=start, end=end, settings=settings),
     }

@@ -2,22 +2,33 @@
 
 Medians and p90 use the nearest-rank method with window functions, which SQLite and
 PostgreSQL both run; nothing is loaded into Python but the final rows.
+
+On-time rates compare with the order's promise, whose ship_by and deliver_to are dates in the
+shop's time zone, so a dispatch or delivery counts on the shop's calendar (07:30 in Seoul on the
+day after ship_by is late, though still the ship-by day in UTC):
+
+- on_time_dispatch_rate: among orders with a ship_by that have shipped, the share shipped on or
+  before ship_by. Per carrier, a fulfilment's own dispatch.
+- on_time_delivery_rate: the same for delivery against deliver_to.
+- null when no order of the group counts.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from shop_plugin.db import UTCDateTime, dialect_name
+from shop_plugin.db import UTCDateTime, dialect_name, utcnow
 from shop_plugin.delays.rules import REASONS
 
 DAYS = {  # (later, earlier) → fractional days
     "sqlite": "(julianday({a}) - julianday({b}))",
     "postgresql": "(EXTRACT(EPOCH FROM ({a} - {b})) / 86400.0)",
 }
-DATE = {"sqlite": "date({a})", "postgresql": "CAST({a} AT TIME ZONE 'UTC' AS DATE)"}
+# the shop's calendar day of an instant: PostgreSQL knows the zones; SQLite is given their offsets (`_offsets`)
+LOCAL_DATE = {"postgresql": "CAST({a} AT TIME ZONE :tz AS DATE)"}
 
 GROUPS = {
     # one row per (group, order): suppliers are the distinct vendors of the order's line items
@@ -106,10 +117,53 @@ def _round(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
 
 
-def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, group: str) -> list[dict]:
-    """One row per supplier or carrier for orders created in [start, end)."""
-    dialect = dialect_name(s)
-    days, date = DAYS[dialect], DATE[dialect]
+def _offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime | None, int]]:
+    """The zone's UTC offsets (seconds) from lo to hi: (since, offset), the first since None; the
+    last offset holds after hi. A week's step finds every change (zones change at most twice a
+    year), bisection its instant to the second."""
+    def offset(at: datetime) -> int:
+        return int(at.astimezone(tz).utcoffset().total_seconds())
+
+    periods: list[tuple[datetime | None, int]] = [(None, offset(lo))]
+    at, step = lo.replace(microsecond=0), timedelta(days=7)  # whole seconds, as the changes are
+    while at < hi:
+        later = at + step
+        if offset(later) != periods[-1][1]:
+            before, after = at, later
+            while after - before > timedelta(seconds=1):
+                middle = before + timedelta(seconds=(after - before).total_seconds() // 2)
+                before, after = (middle, after) if offset(middle) == periods[-1][1] else (before, middle)
+            periods.append((after, offset(after)))
+        at = later
+    return periods
+
+
+def _sqlite_local_date(periods: list[tuple[datetime | None, int]]) -> str:
+    """date() of an instant moved by the offset in force at it (the zones' offsets, as `_offsets`)."""
+    shift = [f"date({{a}}, '{seconds:+d} seconds')" for _, seconds in periods]
+    if len(periods) == 1:
+        return shift[0]
+    whens = " ".join(f"WHEN {{a}} < :zone_{n} THEN {shift[n - 1]}" for n in range(1, len(periods)))
+    return f"CASE {whens} ELSE {shift[-1]} END"
+
+
+def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, group: str, timezone: str,
+                now: datetime | None = None) -> list[dict]:
+    """One row per supplier or carrier for orders created in [start, end); days in `timezone`
+    (the shop's)."""
+    dialect, tz, now = dialect_name(s), ZoneInfo(timezone), now or utcnow()
+    params = {"shop": shop_id, "start": start, "end": end, "tz": timezone}
+    binds = [bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())]
+    if dialect == "postgresql":
+        date = LOCAL_DATE[dialect]
+    else:
+        periods = _offsets(tz, start - timedelta(days=2), max(end, now) + timedelta(days=2))
+        date = _sqlite_local_date(periods)
+        for n, (since, _) in enumerate(periods[1:], 1):
+            params[f"zone_{n}"] = since
+            binds.append(bindparam(f"zone_{n}", type_=UTCDateTime()))
+        del params["tz"]
+    days = DAYS[dialect]
     sql = QUERY.format(
         group=GROUPS[group],
         processing=days.format(a="shipped_at", b="ordered_at"),
@@ -117,8 +171,7 @@ def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, gro
         shipped_date=date.format(a="shipped_at"), delivered_date=date.format(a="delivered_at"),
         reasons=", ".join(f"'{r}'" for r in REASONS),
     )
-    stmt = text(sql).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
-    params = {"shop": shop_id, "start": start, "end": end}
+    stmt = text(sql).bindparams(*binds)
     return [
         {"group": row.grp, "orders": row.orders,
          "processing_days": {"median": _round(row.processing_median), "p90": _round(row.processing_p90)},

@@ -8,6 +8,7 @@ from flask import Blueprint, g, jsonify, request
 from shop_plugin.db import iso, parse_time, utcnow
 from shop_plugin.delays.stats import GROUPS, delay_stats
 from shop_plugin.extensions import session
+from shop_plugin.promises import service as promises
 from shop_plugin.shopify.auth import admin_api
 
 bp = Blueprint("delays", __name__)
@@ -27,5 +28,6 @@ def stats():
             errors[key] = "must be an ISO-8601 date and time"
     if errors:
         return jsonify(errors=errors), 400
-    rows = delay_stats(session(), shop_id=g.shop.id, start=start, end=end, group=group)
+    timezone = promises.get_settings(session(), shop=g.shop)[0]["timezone"]
+    rows = delay_stats(session(), shop_id=g.shop.id, start=start, end=end, group=group, timezone=timezone)
     return jsonify({"group": group, "from": iso(start), "to": iso(end), "groups": rows})

@@ -1,7 +1,8 @@
 """Delay statistics per supplier and carrier, computed in SQL on both databases."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.support import OTHER_SHOP, bearer, fixture, signed_webhook
 
@@ -72,3 +73,36 @@ def test_stats_are_per_shop_and_validate_input(client):
     assert stats(client, "supplier", OTHER_SHOP) == {}
     assert client.get("/api/stats/delays?group=planet", headers=bearer()).status_code == 400
     assert client.get("/api/stats/delays?from=yesterday", headers=bearer()).status_code == 400
+
+
+SEOUL_RULES = {"timezone": "Asia/Seoul", "processing_days": [0, 2], "transit": [{"countries": ["*"], "days": [1, 2]}],
+               "weekend": []}
+
+
+def promise_of(client, order_id: int) -> dict:
+    return client.get(f"/api/orders/{order_id}", headers=bearer()).json["promise"]
+
+
+def ship_at(client, order_id: int, at: datetime, carrier: str = "DHL") -> None:
+    signed_webhook(client, "fulfillments/create", dict(
+        fixture("fulfillments_create.rest_fixture.json"), id=order_id * 10, order_id=order_id, status="success",
+        tracking_company=carrier, created_at=at.isoformat(), updated_at=at.isoformat()))
+
+
+def test_a_dispatch_early_on_the_day_after_ship_by_in_shop_time_is_late(client):
+    client.put("/api/settings", json=SEOUL_RULES, headers=bearer())
+    place(client, 1, "A", shipped_after=None)
+    ship_by = date.fromisoformat(promise_of(client, 1)["ship_by"])
+    # 07:30 the next morning in Seoul is still the ship-by day in UTC
+    ship_at(client, 1, datetime.combine(ship_by + timedelta(days=1), time(7, 30), ZoneInfo("Asia/Seoul")))
+    assert stats(client, "supplier")["A"]["on_time_dispatch_rate"] == 0.0
+    assert stats(client, "carrier")["DHL"]["on_time_dispatch_rate"] == 0.0
+
+
+def test_a_dispatch_late_on_the_ship_by_day_in_shop_time_is_on_time(client):
+    client.put("/api/settings", json={**SEOUL_RULES, "timezone": "America/New_York"}, headers=bearer())
+    place(client, 1, "A", shipped_after=None)
+    ship_by = date.fromisoformat(promise_of(client, 1)["ship_by"])
+    # 21:00 on the ship-by day in New York is already the next day in UTC
+    ship_at(client, 1, datetime.combine(ship_by, time(21), ZoneInfo("America/New_York")))
+    assert stats(client, "supplier")["A"]["on_time_dispatch_rate"] == 1.0
