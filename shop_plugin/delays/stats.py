@@ -7,9 +7,12 @@ On-time rates compare with the order's promise, whose ship_by and deliver_to are
 shop's time zone, so a dispatch or delivery counts on the shop's calendar (07:30 in Seoul on the
 day after ship_by is late, though still the ship-by day in UTC):
 
-- on_time_dispatch_rate: among orders with a ship_by that have shipped, the share shipped on or
-  before ship_by. Per carrier, a fulfilment's own dispatch.
-- on_time_delivery_rate: the same for delivery against deliver_to.
+- on_time_dispatch_rate: among orders with a ship_by whose day has ended (shop time) or that
+  have shipped, the share shipped on or before ship_by; an order not shipped by the end of its
+  ship_by day counts as late (it is a late dispatch), one not due yet is left out. Per carrier,
+  a fulfilment's own dispatch.
+- on_time_delivery_rate: the same for delivery against deliver_to: a parcel (or order) not
+  delivered by the end of its deliver_to day counts as late, one not due yet is left out.
 - null when no order of the group counts.
 """
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import UTCDateTime, dialect_name, utcnow
@@ -73,10 +76,12 @@ grouped AS ({group}),
 measured AS (
     SELECT grp, order_id,
            {processing} AS processing, {transit} AS transit,
-           CASE WHEN ship_by IS NULL OR shipped_at IS NULL THEN NULL
-                WHEN {shipped_date} <= ship_by THEN 1 ELSE 0 END AS dispatch_on_time,
-           CASE WHEN deliver_to IS NULL OR delivered_at IS NULL THEN NULL
-                WHEN {delivered_date} <= deliver_to THEN 1 ELSE 0 END AS delivery_on_time
+           CASE WHEN ship_by IS NULL THEN NULL
+                WHEN shipped_at IS NOT NULL THEN CASE WHEN {shipped_date} <= ship_by THEN 1 ELSE 0 END
+                WHEN ship_by < :today THEN 0 END AS dispatch_on_time,
+           CASE WHEN deliver_to IS NULL THEN NULL
+                WHEN delivered_at IS NOT NULL THEN CASE WHEN {delivered_date} <= deliver_to THEN 1 ELSE 0 END
+                WHEN deliver_to < :today THEN 0 END AS delivery_on_time
     FROM grouped
 ),
 ranked AS (
@@ -150,10 +155,11 @@ def _sqlite_local_date(periods: list[tuple[datetime | None, int]]) -> str:
 def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, group: str, timezone: str,
                 now: datetime | None = None) -> list[dict]:
     """One row per supplier or carrier for orders created in [start, end); days in `timezone`
-    (the shop's)."""
+    (the shop's), deadlines passed by `now` (default: now)."""
     dialect, tz, now = dialect_name(s), ZoneInfo(timezone), now or utcnow()
-    params = {"shop": shop_id, "start": start, "end": end, "tz": timezone}
-    binds = [bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())]
+    params = {"shop": shop_id, "start": start, "end": end, "today": now.astimezone(tz).date(), "tz": timezone}
+    binds = [bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()),
+             bindparam("today", type_=Date())]
     if dialect == "postgresql":
         date = LOCAL_DATE[dialect]
     else:

@@ -106,3 +106,26 @@ def test_a_dispatch_late_on_the_ship_by_day_in_shop_time_is_on_time(client):
     # 21:00 on the ship-by day in New York is already the next day in UTC
     ship_at(client, 1, datetime.combine(ship_by, time(21), ZoneInfo("America/New_York")))
     assert stats(client, "supplier")["A"]["on_time_dispatch_rate"] == 1.0
+
+
+def test_an_order_never_shipped_after_its_ship_by_counts_as_a_late_dispatch(client):
+    client.put("/api/settings", json=SEOUL_RULES, headers=bearer())
+    place(client, 1, "A", shipped_after=0.5)
+    place(client, 2, "A", shipped_after=None)  # ordered 20 days ago, due in two: never shipped
+    assert stats(client, "supplier")["A"]["on_time_dispatch_rate"] == 0.5
+
+
+def test_an_order_not_yet_due_to_ship_is_left_out_of_the_dispatch_rate(client):
+    client.put("/api/settings", json={**SEOUL_RULES, "processing_days": [40, 50]}, headers=bearer())
+    place(client, 1, "A", shipped_after=None)
+    assert date.fromisoformat(promise_of(client, 1)["ship_by"]) > date.today()
+    row = stats(client, "supplier")["A"]
+    assert row["orders"] == 1 and row["on_time_dispatch_rate"] is None and row["on_time_delivery_rate"] is None
+
+
+def test_a_parcel_never_delivered_after_its_promise_counts_as_a_late_delivery(client):
+    client.put("/api/settings", json=SEOUL_RULES, headers=bearer())
+    place(client, 1, "A", shipped_after=0.5, delivered_after=1)
+    place(client, 2, "A", shipped_after=0.5)  # shipped on time, never delivered, promised weeks ago
+    assert stats(client, "supplier")["A"]["on_time_delivery_rate"] == 0.5
+    assert stats(client, "carrier")["DHL"]["on_time_delivery_rate"] == 0.5
