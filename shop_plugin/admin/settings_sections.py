@@ -64,7 +64,8 @@ RULE_HELP = {
     "stalled": "In transit with no carrier update for this many days.",
     "delivery_exception": "The carrier reports a failed attempt, a delay or a failure.",
     "past_promise": "Not delivered by the end of the promised delivery day.",
-    "likely_lost": "Still not delivered this many days after the promised day: a refund is suggested at once.",
+    "likely_lost": "Shipped but still not delivered this many days after the promised day: a refund is suggested "
+                   "at once.",
 }
 
 

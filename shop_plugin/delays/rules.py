@@ -137,8 +137,9 @@ def evaluate(snap: Snapshot, rules: dict | RuleSet, tz: ZoneInfo, now: datetime,
             check("delivery_exception", at, f"fulfilment {n}: carrier reported {status} at {at.isoformat()}")
     if snap.deliver_to:
         check("past_promise", _end_utc(snap.deliver_to, tz), lambda: f"not delivered by the end of {snap.deliver_to}")
-        check("likely_lost", _end_utc(snap.deliver_to, tz, days["likely_lost"].days),
-              lambda: f"not delivered {days['likely_lost'].days} days after {snap.deliver_to}")
+        if snap.shipments:  # a parcel lost in transit; an order never sent stays a late dispatch past its promise
+            check("likely_lost", _end_utc(snap.deliver_to, tz, days["likely_lost"].days),
+                  lambda: f"not delivered {days['likely_lost'].days} days after {snap.deliver_to}")
     if prompt_after is not None:
         _prompts(verdict, snap, tz, now, prompt_after)
     return verdict

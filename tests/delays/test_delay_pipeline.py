@@ -251,7 +251,7 @@ def test_a_delay_that_lasts_raises_a_refund_prompt(make_app, smtp_server):
     scan(app, past + timedelta(days=7))
     [prompt] = client.get("/api/refund-prompts", headers=bearer()).json["prompts"]
     assert prompt["trigger"] == "past_promise" and prompt["status"] == "pending"
-    scan(app, past + timedelta(days=30))  # likely lost now, but one prompt is already pending
+    scan(app, past + timedelta(days=30))  # still the one prompt: a parcel never sent is not lost
     assert len(client.get("/api/refund-prompts", headers=bearer()).json["prompts"]) == 1
 
 
@@ -281,3 +281,15 @@ def test_an_order_placed_before_the_install_gets_a_ticket_but_its_customer_no_em
     assert [t.reason for t in tickets(app)] == ["late_dispatch"]
     assert client.get("/api/orders/5001", headers=bearer()).json["notices"] == []
     assert sink.messages == []
+
+
+def past_deliver_to(client, order_id: int = 5001, days: int = 1) -> datetime:
+    deliver_to = client.get(f"/api/orders/{order_id}", headers=bearer()).json["promise"]["deliver_to"]
+    return datetime.fromisoformat(deliver_to).replace(tzinfo=SEOUL) + timedelta(days=days, hours=1)
+
+
+def test_an_unshipped_order_past_its_promise_is_never_called_lost(make_app, smtp_server):
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, past_deliver_to(client, days=30))
+    assert sorted(t.reason for t in tickets(app)) == ["late_dispatch", "past_promise"]

@@ -81,3 +81,12 @@ def test_rules_can_be_switched_off_or_retimed():
     shipment = Shipment(created_at=T0, tracked=False)
     assert "no_tracking" not in reasons(snap([shipment]), T0 + timedelta(days=3), rules)
     assert "no_tracking" in reasons(snap([shipment]), T0 + timedelta(days=5), rules)
+
+
+def test_an_order_never_shipped_is_not_likely_lost_but_stays_a_late_dispatch_past_its_promise():
+    months_late = datetime(2027, 3, 13, tzinfo=SEOUL) + timedelta(days=30)
+    verdict = evaluate(snap(), DEFAULT_RULES, SEOUL, months_late,
+                       prompt_after={"past_promise_days": 7, "delivery_exception_days": 3})
+    assert set(verdict.reasons) == {"late_dispatch", "past_promise"}
+    assert verdict.prompts == {"past_promise"}, "no lost-parcel prompt (a reship) for a parcel never sent"
+    assert verdict.next_check_at is None
