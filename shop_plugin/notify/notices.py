@@ -82,10 +82,11 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
     values = {"order": order.name or "", "ship_by": day(promise.ship_by) if promise else "",
               "deliver_to": day(promise.deliver_to) if promise else "",  # as the promise text wrote them
               "estimate": _estimate(settings, order, shipped, order.customer_locale)}
+    said = wording.key(notice.reason, shipped)  # the merchant's words for the same case, or ours
     context = {
         "lang": lang,
-        "happened": fill(merchant.get(f"notice_{notice.reason}") or wording.HAPPENED[lang][notice.reason], values),
-        "doing": wording.DOING[lang][notice.reason],
+        "happened": fill(merchant.get(f"notice_{said}") or wording.HAPPENED[lang][said], values),
+        "doing": wording.DOING[lang][said],
         "estimate": fill(wording.ESTIMATE[lang], values), "reply": wording.REPLY[lang],
         "unsubscribe_text": wording.UNSUBSCRIBE[lang], "unsubscribe_link": wording.UNSUBSCRIBE_LINK[lang],
         "unsubscribe_url": unsubscribe_url(shop, order.email),

@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from shop_plugin.delays import service as delays
@@ -293,3 +294,34 @@ def test_an_unshipped_order_past_its_promise_is_never_called_lost(make_app, smtp
     signed_webhook(client, "orders/create", order_payload())
     scan(app, past_deliver_to(client, days=30))
     assert sorted(t.reason for t in tickets(app)) == ["late_dispatch", "past_promise"]
+
+
+@pytest.mark.parametrize(("locale", "unshipped", "tracing"), [
+    ("en", "has not shipped yet", "We are tracing it"),
+    ("ko", "아직 발송되지 않았습니다", "배송 상황을 확인 중"),
+    ("id", "belum dikirim", "Kami sedang melacaknya"),
+])
+def test_the_past_promise_notice_of_an_unshipped_order_says_it_has_not_shipped(make_app, smtp_server, locale,
+                                                                              unshipped, tracing):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload(customer_locale=locale))
+    scan(app, after_ship_by(client))
+    scan(app, past_deliver_to(client))
+    assert [t.reason for t in tickets(app)] == ["late_dispatch", "past_promise"]
+    body = sink.messages[-1].get_body(("plain",)).get_content()
+    assert unshipped in body and tracing not in body
+
+
+def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload(customer_locale="en"))
+    now = datetime.now(UTC).isoformat()
+    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7001,
+                                                       order_id=5001, status="success", created_at=now, updated_at=now))
+    signed_webhook(client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
+        status="in_transit", happened_at=now))
+    scan(app, past_deliver_to(client))
+    assert [t.reason for t in tickets(app)] == ["past_promise"]
+    body = sink.messages[-1].get_body(("plain",)).get_content()
+    assert "We are tracing it" in body and "has not shipped" not in body
