@@ -19,7 +19,9 @@ from shop_plugin.validation import Errors
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 CUTOFF_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+CLOSED_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:/([0-9]{4}-[0-9]{2}-[0-9]{2}))?")  # fromisoformat takes more
 MAX_DAYS = 120
+MAX_CLOSED_DAYS = 366  # days one closure may cover
 
 DEFAULTS: dict = {
     "timezone": "UTC",
@@ -60,21 +62,28 @@ def _country(errors: Errors, path: str, value) -> None:
 
 
 def _weekend(errors: Errors, path: str, value) -> None:
-    ok = isinstance(value, list) and all(v in WEEKDAYS for v in value) and len(set(value)) < 7
-    errors.check(ok, path, "must list at most six of mon, tue, wed, thu, fri, sat, sun")
+    ok = isinstance(value, list) and all(v in WEEKDAYS for v in value) and len(set(value)) == len(value) < 7
+    errors.check(ok, path, "must list at most six of mon, tue, wed, thu, fri, sat, sun, each once")
 
 
 def _closed_dates(errors: Errors, path: str, value) -> None:
     if not errors.check(isinstance(value, list), path, "must be a list of dates or date ranges"):
         return
     for i, item in enumerate(value):
-        try:
-            first, _, last = str(item).partition("/")
-            ok = date.fromisoformat(first) <= date.fromisoformat(last or first)
-            ok = ok and (date.fromisoformat(last or first) - date.fromisoformat(first)).days <= 366
-        except ValueError:
-            ok = False
-        errors.check(ok, f"{path}.{i}", "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD (at most a year)")
+        errors.check(_closure(item) is not None, f"{path}.{i}",
+                     "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD (at most a year)")
+
+
+def _closure(item) -> tuple[date, date] | None:
+    """(first, last) of a closed date or range written exactly as YYYY-MM-DD[/YYYY-MM-DD], else None."""
+    match = CLOSED_RE.fullmatch(item) if isinstance(item, str) else None
+    if match is None:
+        return None
+    try:
+        first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2] or match[1])
+    except ValueError:  # 2027-02-30
+        return None
+    return (first, last) if first <= last and (last - first).days < MAX_CLOSED_DAYS else None
 
 
 def _texts(errors: Errors, path: str, value) -> None:

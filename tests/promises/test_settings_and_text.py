@@ -46,6 +46,19 @@ def test_invalid_fields_are_reported_by_path(document, path):
     assert path in errors, errors
 
 
+@pytest.mark.parametrize("value", ["20270205", "2027-W05-5", "2027-02-05/", "2027-036", "2027-02-05T00:00",
+                                   " 2027-02-05", "2027-02-05/20270214", "2027-2-5", "２０２７-02-05"])
+def test_closed_dates_are_only_yyyy_mm_dd_or_a_range_of_two(value):
+    _, errors = validate({"closed_dates": ["2027-02-05/2027-02-14", value]})
+    assert set(errors) == {"closed_dates.1"}, errors
+
+
+def test_a_weekend_day_listed_twice_is_refused():
+    assert set(validate({"weekend": ["sat", "sat"]})[1]) == {"weekend"}
+    assert set(validate({"suppliers": [{"tag": "x", "weekend": ["sun", "sun"]}]})[1]) == {"suppliers.0.weekend"}
+    assert validate({"weekend": []})[1] == {} and validate({"weekend": ["fri"]})[1] == {}
+
+
 def test_every_error_is_reported_at_once():
     _, errors = validate({"cutoff": "x", "origin_country": "x", "weekend": "x"})
     assert set(errors) == {"cutoff", "origin_country", "weekend"}
