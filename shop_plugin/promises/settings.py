@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shop_plugin.helpdesk.desk_settings import DEFAULT_AUTO_ACK, DEFAULT_TAG_RULES
+from shop_plugin.promises import closures
 from shop_plugin.promises.calendar import WEEKDAYS
 from shop_plugin.validation import Errors
 
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 CUTOFF_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-CLOSED_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:/([0-9]{4}-[0-9]{2}-[0-9]{2}))?")  # fromisoformat takes more
 MAX_DAYS = 120
-MAX_CLOSED_DAYS = 366  # days one closure may cover
+MAX_SUPPLIERS = 200
+MAX_TRANSIT_RULES = 250
+MAX_COUNTRIES = 250  # per transit rule, and customs destinations (there are 249 ISO countries)
+MAX_LOCALES = 100  # per text given in several languages
+MAX_MATCH = 255  # characters of a supplier rule's vendor or tag (Shopify's own limit)
 
 DEFAULTS: dict = {
     "timezone": "UTC",
@@ -67,27 +70,40 @@ def _weekend(errors: Errors, path: str, value) -> None:
 
 
 def _closed_dates(errors: Errors, path: str, value) -> None:
-    if not errors.check(isinstance(value, list), path, "must be a list of dates or date ranges"):
+    if not errors.check(isinstance(value, list) and len(value) <= closures.MAX_ENTRIES, path,
+                        f"must be a list of up to {closures.MAX_ENTRIES} dates or date ranges"):
         return
+    spans = []
     for i, item in enumerate(value):
-        errors.check(_closure(item) is not None, f"{path}.{i}",
-                     "must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD (at most a year)")
+        span = closures.parse(item)
+        if errors.check(span is not None, f"{path}.{i}",
+                        f"must be YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD (up to {closures.MAX_DAYS} days)"):
+            spans.append(span)
+    days = closures.covered(spans)
+    errors.check(days <= closures.MAX_DAYS, path, f"closes on {days} days in all; a calendar's closures may "
+                                                  f"cover up to {closures.MAX_DAYS} days together")
 
 
-def _closure(item) -> tuple[date, date] | None:
-    """(first, last) of a closed date or range written exactly as YYYY-MM-DD[/YYYY-MM-DD], else None."""
-    match = CLOSED_RE.fullmatch(item) if isinstance(item, str) else None
-    if match is None:
-        return None
-    try:
-        first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2] or match[1])
-    except ValueError:  # 2027-02-30
-        return None
-    return (first, last) if first <= last and (last - first).days < MAX_CLOSED_DAYS else None
+def _working_days(errors: Errors, settings: dict) -> None:
+    """Each calendar (the shop's, and each supplier's with what it inherits) leaves a working day at
+    least every closures.MAX_RUN days, so a window can always be computed. Run on valid calendars."""
+    calendars = [("closed_dates", settings["weekend"], settings["closed_dates"])]
+    for i, rule in enumerate(settings["suppliers"]):
+        if "weekend" in rule or "closed_dates" in rule:
+            calendars.append((f"suppliers.{i}.{'closed_dates' if 'closed_dates' in rule else 'weekend'}",
+                              rule.get("weekend", settings["weekend"]),
+                              rule.get("closed_dates", settings["closed_dates"])))
+    for path, weekend, closed in calendars:
+        length, first, last = closures.longest_run([span for span in map(closures.parse, closed) if span],
+                                                   {WEEKDAYS.index(d) for d in weekend})
+        errors.check(length <= closures.MAX_RUN, path,
+                     f"with the weekend, leaves no working day from {first} to {last} ({length} days); "
+                     f"at most {closures.MAX_RUN} days in a row")
 
 
 def _texts(errors: Errors, path: str, value) -> None:
-    if not errors.check(isinstance(value, dict), path, "must map locales (en, ko, id, …) to text"):
+    if not errors.check(isinstance(value, dict) and len(value) <= MAX_LOCALES, path,
+                        f"must map up to {MAX_LOCALES} locales (en, ko, id, …) to text"):
         return
     for locale, text in value.items():
         errors.check(bool(LOCALE_RE.match(str(locale))), f"{path}.{locale}", "is not a locale code like en or pt-BR")
@@ -96,21 +112,24 @@ def _texts(errors: Errors, path: str, value) -> None:
 
 
 def _transit(errors: Errors, path: str, value) -> None:
-    if not errors.check(isinstance(value, list), path, "must be a list of {countries, days} rules"):
+    if not errors.check(isinstance(value, list) and len(value) <= MAX_TRANSIT_RULES, path,
+                        f"must be a list of up to {MAX_TRANSIT_RULES} {{countries, days}} rules"):
         return
     for i, rule in enumerate(value):
         if not errors.check(isinstance(rule, dict) and set(rule) == {"countries", "days"}, f"{path}.{i}",
                             "must be {\"countries\": [...], \"days\": [min, max]}"):
             continue
         countries = rule["countries"]
-        ok = isinstance(countries, list) and bool(countries) and (
+        ok = isinstance(countries, list) and 0 < len(countries) <= MAX_COUNTRIES and (
             countries == ["*"] or all(isinstance(c, str) and COUNTRY_RE.match(c) for c in countries))
-        errors.check(ok, f"{path}.{i}.countries", "must be [\"*\"] or two-letter country codes")
+        errors.check(ok, f"{path}.{i}.countries",
+                     f"must be [\"*\"] or two-letter country codes (up to {MAX_COUNTRIES})")
         _days(errors, f"{path}.{i}.days", rule["days"])
 
 
 def _suppliers(errors: Errors, path: str, value) -> None:
-    if not errors.check(isinstance(value, list), path, "must be a list of supplier rules"):
+    if not errors.check(isinstance(value, list) and len(value) <= MAX_SUPPLIERS, path,
+                        f"must be a list of up to {MAX_SUPPLIERS} supplier rules"):
         return
     allowed = {"vendor", "tag", "processing_days", "origin_country", "closed_dates", "weekend"}
     for i, rule in enumerate(value):
@@ -119,8 +138,8 @@ def _suppliers(errors: Errors, path: str, value) -> None:
                             f"must be an object with keys among {', '.join(sorted(allowed))}"):
             continue
         keys = [k for k in ("vendor", "tag") if k in rule]
-        errors.check(len(keys) == 1 and isinstance(rule[keys[0]], str) and rule[keys[0]].strip() != "", at,
-                     "must match exactly one of vendor or tag")
+        errors.check(len(keys) == 1 and isinstance(rule[keys[0]], str) and 0 < len(rule[keys[0]].strip()) <= MAX_MATCH,
+                     at, f"must match exactly one of vendor or tag (up to {MAX_MATCH} characters)")
         for key, check in (("processing_days", _days), ("origin_country", _country),
                            ("closed_dates", _closed_dates), ("weekend", _weekend)):
             if key in rule:
@@ -138,8 +157,11 @@ def _policies(errors: Errors, path: str, value) -> None:
     customs = value.get("customs", {"countries": [], "text": {}})
     if errors.check(isinstance(customs, dict) and set(customs) <= {"countries", "text"}, f"{path}.customs",
                     "must be {\"countries\": [...], \"text\": {...}}"):
-        for i, c in enumerate(customs.get("countries", [])):
-            _country(errors, f"{path}.customs.countries.{i}", c)
+        countries = customs.get("countries", [])
+        if errors.check(isinstance(countries, list) and len(countries) <= MAX_COUNTRIES, f"{path}.customs.countries",
+                        f"must be a list of up to {MAX_COUNTRIES} two-letter country codes"):
+            for i, c in enumerate(countries):
+                _country(errors, f"{path}.customs.countries.{i}", c)
         _texts(errors, f"{path}.customs.text", customs.get("text", {}))
 
 
@@ -195,7 +217,8 @@ def _email(errors: Errors, path: str, value) -> None:
 def _templates(errors: Errors, path: str, value) -> None:
     from shop_plugin.promises.text import TEMPLATE_NAMES
 
-    if not errors.check(isinstance(value, dict), path, "must map locales to {template name: text}"):
+    if not errors.check(isinstance(value, dict) and len(value) <= MAX_LOCALES, path,
+                        f"must map up to {MAX_LOCALES} locales to {{template name: text}}"):
         return
     for locale, templates in value.items():
         at = f"{path}.{locale}"
@@ -224,6 +247,8 @@ def validate(document, base: dict | None = None) -> tuple[dict, dict]:
             continue
         CHECKS[key](errors, key, value)
         settings[key] = value
+    if not any(path.split(".")[0] in ("weekend", "closed_dates", "suppliers") for path in errors):
+        _working_days(errors, settings)
     return settings, dict(errors)
 
 
