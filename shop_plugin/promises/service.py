@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -86,9 +87,9 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
         errors.update({f"settings.{k}".rstrip("."): v for k, v in settings_errors.items()})
     else:
         settings, _ = get_settings(s, shop=shop)
-    ordered_at = parse_time(body.get("ordered_at"))
-    if ordered_at is None or "T" not in str(body.get("ordered_at")):
-        errors["ordered_at"] = "must be an ISO-8601 date and time with offset"
+    ordered_at = _moment(body.get("ordered_at"))
+    if ordered_at is None:
+        errors["ordered_at"] = "must be an ISO-8601 date and time with offset, such as 2027-02-03T10:00:00+09:00"
     country = body.get("country")
     if not (isinstance(country, str) and rules.COUNTRY_RE.match(country)):
         errors["country"] = "must be a two-letter ISO country code such as KR"
@@ -102,6 +103,18 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
         return None, errors
     items = [Item(vendor=v, tags=tuple(body.get("tags", []))) for v in body.get("vendors") or [None]]
     return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
+
+
+def _moment(value) -> datetime | None:
+    """An ISO-8601 date and time with its offset (or Z); None otherwise: without an offset the time
+    names no moment, and reading it as UTC would move the order across the cut-off."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]], *, wait_for_tags: bool = False) -> None:

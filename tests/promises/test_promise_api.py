@@ -86,6 +86,19 @@ def test_preview_rejects_bad_input_by_field(client):
     assert set(response.json["errors"]) == {"settings.cutoff", "ordered_at", "country", "locale", "vendors"}
 
 
+def test_preview_needs_the_order_time_with_its_offset(client):
+    """A time without offset names no moment: read as UTC, 10:00 in Seoul became 19:00, after the cut-off."""
+    client.put("/api/settings", json=RULES, headers=bearer())
+    for naive in ("2027-02-03T10:00:00", "2027-02-03T10:00", "2027-02-03"):
+        response = client.post("/api/promise/preview", headers=bearer(), json={"ordered_at": naive, "country": "KR"})
+        assert response.status_code == 422 and set(response.json["errors"]) == {"ordered_at"}, naive
+    seoul = client.post("/api/promise/preview", headers=bearer(),
+                        json={"ordered_at": "2027-02-03T10:00:00+09:00", "country": "KR"}).json
+    utc = client.post("/api/promise/preview", headers=bearer(),
+                      json={"ordered_at": "2027-02-03T01:00:00Z", "country": "KR"}).json
+    assert seoul["ship_by"] == utc["ship_by"] == "2027-02-15"
+
+
 def test_a_new_order_gets_its_promise_from_the_saved_rules(client):
     client.put("/api/settings", json=RULES, headers=bearer())
     payload = order()

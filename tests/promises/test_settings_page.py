@@ -25,6 +25,17 @@ def test_the_preview_shows_the_window_in_the_chosen_language(client):
         assert word in html and 'id="preview-text"' in html
 
 
+def test_the_preview_reads_the_chosen_time_in_the_shops_zone(client):
+    """The form's date and time has no offset: the page gives it the shop's zone (Asia/Seoul here)."""
+    client.put("/api/settings", json={"transit": [{"countries": ["KR"], "days": [2, 3]}]}, headers=bearer())
+    for local in ("2027-02-03T13:30", "2027-02-03T14:30"):  # either side of the 14:00 cut-off
+        html = page(client, country="KR", ordered_at=local).get_data(as_text=True)
+        api = client.post("/api/promise/preview", headers=bearer(),
+                          json={"ordered_at": f"{local}:00+09:00", "country": "KR"}).json
+        assert api["text"] in html.replace("&#39;", "'"), local
+        assert 'class="errors"' not in html
+
+
 def test_a_destination_without_transit_rule_says_so(client):
     client.put("/api/settings", json={"transit": [{"countries": ["KR"], "days": [2, 3]}]}, headers=bearer())
     html = page(client, country="FR", ordered_at="2027-02-03T10:00").get_data(as_text=True)
