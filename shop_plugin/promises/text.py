@@ -38,11 +38,16 @@ BUILT_IN = {
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def _primary(locale: str | None) -> str:
+    return (locale or "en").replace("_", "-").split("-")[0].lower()
+
+
 def language(locale: str | None, settings: dict | None = None) -> str:
-    """The language we write in: the customer's if built in or given by the merchant, else en."""
-    lang = (locale or "en").replace("_", "-").split("-")[0].lower()
+    """The language we write in: the customer's if built in or given by the merchant (for the language
+    or one of its regions), else en."""
+    lang = _primary(locale)
     merchant = (settings or {}).get("texts", {})
-    return lang if lang in BUILT_IN or lang in merchant else "en"
+    return lang if lang in BUILT_IN or any(_primary(key) == lang for key in merchant) else "en"
 
 
 def babel_locale(locale: str | None) -> Locale:
@@ -57,19 +62,22 @@ def fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def template(settings: dict, lang: str, name: str) -> str:
-    merchant = settings.get("texts", {}).get(lang, {})
-    return merchant.get(name) or BUILT_IN.get(lang, BUILT_IN["en"]).get(name) or BUILT_IN["en"][name]
+def template(settings: dict, locale: str | None, name: str) -> str:
+    """The merchant's wording for the customer's locale (as `_in_language` finds it), else the built-in
+    wording of its language, else the merchant's English, else the built-in English."""
+    merchant = {key: names.get(name) for key, names in settings.get("texts", {}).items()}
+    return (_in_language(merchant, locale) or BUILT_IN.get(_primary(locale), {}).get(name)
+            or _in_language(merchant, "en") or BUILT_IN["en"][name])
 
 
 def promise_text(window: Window, settings: dict, locale: str | None) -> str:
     """One or more sentences: the window, then each holiday or closure that moved it."""
-    lang, babel = language(locale, settings), babel_locale(locale)
+    babel = babel_locale(locale)
     day = lambda d: format_date(d, format="long", locale=babel)  # noqa: E731
     values = {"ship_by": day(window.ship_by), "ship_from": day(window.ship_from)}
     if window.deliver_to:
         values.update(deliver_from=day(window.deliver_from), deliver_to=day(window.deliver_to))
-    sentences = [fill(template(settings, lang, "window" if window.deliver_to else "ship_only"), values)]
+    sentences = [fill(template(settings, locale, "window" if window.deliver_to else "ship_only"), values)]
     groups: dict[tuple, list[dict]] = {}  # one sentence per kind and country, its dates listed in it
     for adj in window.adjustments:
         groups.setdefault((adj["kind"], adj["country"] or ""), []).append(adj)
@@ -77,7 +85,7 @@ def promise_text(window: Window, settings: dict, locale: str | None) -> str:
         spans = [(date.fromisoformat(a["from"]), date.fromisoformat(a["to"])) for a in adjs]
         short = len(spans) > 1
         dates = format_list([_span(start, end, babel, short) for start, end in spans], locale=babel)
-        sentences.append(fill(template(settings, lang, kind), {
+        sentences.append(fill(template(settings, locale, kind), {
             "dates": dates, "from": day(spans[0][0]), "to": day(spans[-1][1]),
             "country": babel.territories.get(code, code), "name": ", ".join(a["name"] for a in adjs if a["name"])}))
     return " ".join(sentences)
@@ -89,21 +97,25 @@ def _span(start: date, end: date, babel, short: bool) -> str:
     return format_interval(start, end, "yMMMd", locale=babel)
 
 
-def _localized(texts: dict, locale: str | None) -> str | None:
+def _in_language(texts: dict, locale: str | None) -> str | None:
     """The merchant's text for the customer's locale: the exact tag (pt-BR), else its language (pt),
-    else another region of that language (pt-PT), else English."""
+    else another region of that language (pt-PT); None if there is none in that language."""
     tag = (locale or "en").replace("_", "-").lower()
     primary = tag.split("-")[0]
     by_tag = {key.replace("_", "-").lower(): text for key, text in texts.items() if text}
     return by_tag.get(tag) or by_tag.get(primary) or next(
-        (text for key, text in by_tag.items() if key.split("-")[0] == primary), None) or by_tag.get("en")
+        (text for key, text in by_tag.items() if key.split("-")[0] == primary), None)
+
+
+def _localized(texts: dict, locale: str | None) -> str | None:
+    """The merchant's text for the customer's locale (as `_in_language` finds it), else English."""
+    return _in_language(texts, locale) or _in_language(texts, "en")
 
 
 def policy_blocks(settings: dict, locale: str | None, country: str | None) -> list[dict]:
     """The store's policies for this customer: returns, refund, customs (if it applies), support."""
-    lang = language(locale, settings)
     policies = settings["policies"]
-    blocks = [{"kind": "returns", "text": fill(template(settings, lang, "returns"),
+    blocks = [{"kind": "returns", "text": fill(template(settings, locale, "returns"),
                                                 {"days": str(policies.get("returns_days", 30))})}]
     for kind in ("refund", "support"):
         text = _localized(policies.get(kind, {}), locale)

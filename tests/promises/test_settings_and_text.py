@@ -118,3 +118,27 @@ def test_a_policy_is_shown_in_the_customers_locale_then_language_then_english(lo
                                                          "pt-BR": "Reembolso (Brasil)"}}})
     assert errors == {}
     assert [b["text"] for b in policy_blocks(settings, locale, "KR") if b["kind"] == "refund"] == [expected]
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("pt-BR", "Envio (Brasil) até"), ("pt_BR", "Envio (Brasil) até"), ("pt-PT", "Envio até"), ("pt", "Envio até"),
+    ("ko-KR", "(KR)"), ("ko", "(KR)"), ("fr", "Out by"), ("id", "Dikirim"), (None, "Out by"),
+])
+def test_merchant_wording_is_used_for_the_customers_locale_then_language_then_english(locale, expected):
+    """A merchant may write wording for a region (pt-BR, ko-KR): it reaches that region's customers
+    (and the language's others when it is the only one), the built-in wording still comes before English."""
+    settings, errors = validate({"texts": {
+        "pt-BR": {"window": "Envio (Brasil) até {ship_by}.", "returns": "Devolução (Brasil): {days} dias."},
+        "pt": {"window": "Envio até {ship_by}."}, "ko-KR": {"window": "{ship_by} 발송 (KR)."},
+        "en": {"window": "Out by {ship_by}."}}})
+    assert errors == {}
+    assert expected in promise_text(WINDOW, settings, locale)
+
+
+def test_wording_given_only_for_a_region_sets_the_language_of_the_promise():
+    settings, _ = validate({"texts": {"pt-BR": {"window": "Envio até {ship_by}.",
+                                                "returns": "Devolução em {days} dias."}}})
+    assert promise_text(WINDOW, settings, "pt-BR").startswith("Envio até ")
+    assert language("pt-BR", settings) == language("pt", settings) == "pt"
+    assert policy_blocks(settings, "pt-BR", "KR")[0]["text"] == "Devolução em 30 dias."
+    assert language("pt-BR") == "en"
