@@ -10,6 +10,7 @@ timeout = 30
 graceful_timeout = 20
 max_requests = 200_000  # recycle workers now and then to bound memory growth (not every few seconds)
 max_requests_jitter = 20_000
+limit_request_line = 8190  # gunicorn's most (default 4094): the product page's proxy URL carries its tags
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # off unless set: it costs throughput
 
 

@@ -44,3 +44,6 @@ def test_the_theme_block_uses_the_app_proxy_and_sets_text_only(app):
     assert toml["url"].endswith("/proxy") and "/proxy/promise" in {str(r) for r in app.url_map.iter_rules()}
     assert "textContent" in script and not re.search(r"innerHTML|insertAdjacentHTML|document\.write", script)
     assert re.search(r"product\.vendor \| escape", liquid)
+    # the contract /proxy/promise reads: the vendor whole in its own parameter, the tags joined with commas
+    assert re.search(r"data-tags=\"\{\{ product\.tags \| join: ',' \| escape", liquid)
+    assert "vendor: block.dataset.vendor" in script and "tags: tagsParam(block.dataset.tags" in script

@@ -43,6 +43,12 @@ class StorefrontShop:
     timezone: str | None
     settings: dict
     digest: str  # of the settings: the key of every window computed from them
+    named: frozenset[tuple[str, str]]  # ("vendor" | "tag", lower-case name) of each supplier rule
+
+
+def _named(settings: dict) -> frozenset[tuple[str, str]]:
+    return frozenset((key, rule[key].strip().lower()) for rule in settings["suppliers"]
+                     for key in ("vendor", "tag") if key in rule)
 
 
 PROMISE_CACHE_SECONDS = 300
@@ -77,7 +83,7 @@ def installed_shop(db: Callable[[], Session], *, domain: str) -> StorefrontShop 
         settings, _ = service.get_settings(s, shop=shop)
         digest = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=16).hexdigest()
         found = StorefrontShop(id=shop.id, domain=shop.domain, timezone=shop.timezone, settings=settings,
-                               digest=digest)
+                               digest=digest, named=_named(settings))
         if cache is not None:
             cache[domain] = found
     return found
@@ -138,11 +144,15 @@ def for_order(db: Callable[[], Session], *, shop: StorefrontShop, order_id: int,
 
 def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:
     """The window for an order placed now, cached by everything it depends on: the settings,
-    the items, the destination, the language, the shop's local day and the side of the cut-off."""
+    the items, the destination, the language, the shop's local day and the side of the cut-off.
+    Of the items, only the vendors and tags a supplier rule names change the window (a product may
+    have 250 tags): only those are kept."""
     settings = shop.settings
     now = utcnow()
     local = now.astimezone(ZoneInfo(settings["timezone"]))
     after_cutoff = local.strftime("%H:%M") >= settings["cutoff"]
+    vendors = sorted({v for v in vendors if ("vendor", v.strip().lower()) in shop.named})
+    tags = sorted({t for t in tags if ("tag", t.strip().lower()) in shop.named})
     key = (shop.digest, tuple(vendors), tuple(tags), country, locale, local.date(), after_cutoff)
     return dict(_cached(key, settings, now))
 

@@ -10,10 +10,20 @@ from shop_plugin.shopify.client import legacy_id, shop_domain, shopify
 
 bp = Blueprint("storefront", __name__)
 CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
+MAX_TAGS = 250  # Shopify's most per product
+MAX_NAME = 255  # characters of a Shopify vendor or tag
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(sorted({v.strip() for v in (value or "").split(",") if v.strip()}))[:20]
+def _vendor(value: str | None) -> tuple[str, ...]:
+    """The product's vendor, whole: a vendor may contain commas ("Acme, Inc.")."""
+    value = (value or "").strip()
+    return (value,) if 0 < len(value) <= MAX_NAME else ()
+
+
+def _tags(value: str | None) -> tuple[str, ...]:
+    """The product's tags, joined with commas by the theme block: a Shopify tag cannot contain one."""
+    tags = (t.strip() for t in (value or "").split(",", MAX_TAGS)[:MAX_TAGS])
+    return tuple(t for t in tags if 0 < len(t) <= MAX_NAME)
 
 
 @bp.route("/api/checkout/promise", methods=["GET", "OPTIONS"])
@@ -54,7 +64,7 @@ def proxy_promise():
     if shop is None:
         return jsonify(errors={"shop": "not installed"}), 404
     body = storefront.for_now(
-        shop=shop, vendors=_split(request.args.get("vendor")), tags=_split(request.args.get("tags")),
+        shop=shop, vendors=_vendor(request.args.get("vendor")), tags=_tags(request.args.get("tags")),
         country=storefront.clean_country(request.args.get("country")),
         locale=storefront.clean_locale(request.args.get("locale")))
     return jsonify(body), 200, {"Cache-Control": "private, max-age=300"}

@@ -106,6 +106,38 @@ def test_the_product_page_gets_a_window_for_an_order_placed_now(client):
     assert slow["ship_by"] > body["ship_by"] and made["ship_by"] > slow["ship_by"]
 
 
+def test_a_vendor_with_commas_arrives_whole_and_matches_its_supplier_rule(client):
+    install(client)
+    client.put("/api/settings", json={**RULES, "suppliers": [{"vendor": "Acme, Inc.", "processing_days": [10, 12]}]},
+               headers=bearer())
+    plain = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    acme = client.get("/proxy/promise?" + proxy_query({"country": "KR", "vendor": "Acme, Inc."})).json
+    assert acme["ship_by"] > plain["ship_by"]
+    parts = client.get("/proxy/promise?" + proxy_query({"country": "KR", "vendor": "Inc."})).json
+    assert parts["ship_by"] == plain["ship_by"]
+
+
+def test_a_product_with_250_tags_is_matched_on_any_of_them(client):
+    """Shopify allows 250 tags per product; a matching tag sorted after the first 20 used to be dropped."""
+    install(client)
+    tags = [f"a{i:03d}" for i in range(249)] + ["made-to-order"]
+    made = client.get("/proxy/promise?" + proxy_query({"country": "KR", "tags": "made-to-order"})).json
+    many = client.get("/proxy/promise?" + proxy_query({"country": "KR", "tags": ",".join(tags)})).json
+    plain = client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json
+    assert many["ship_by"] == made["ship_by"] > plain["ship_by"]
+
+
+def test_tags_and_vendors_no_rule_names_share_one_cached_window(client, monkeypatch):
+    """The window depends only on the rules an item matches: 250 other tags make no new cache entry."""
+    install(client)
+    from shop_plugin.promises import storefront
+
+    first = client.get("/proxy/promise?" + proxy_query({"country": "KR", "tags": "sale"})).json
+    monkeypatch.setattr(storefront, "order_window", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    other = proxy_query({"country": "KR", "vendor": "Someone", "tags": ",".join(f"x{i}" for i in range(250))})
+    assert client.get("/proxy/promise?" + other).json == first
+
+
 def test_the_proxy_rejects_unsigned_or_tampered_requests(client):
     install(client)
     query = proxy_query({"country": "KR"})

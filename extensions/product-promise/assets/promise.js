@@ -14,11 +14,24 @@
     });
   }
 
+  // A Shopify tag cannot contain a comma, so the tags travel joined with one; a vendor can
+  // ("Acme, Inc."), so it travels whole as its own parameter (URLSearchParams encodes both).
+  // The URL stays well under the app's 8 KB request line: tags past TAGS_BUDGET are left out.
+  var TAGS_BUDGET = 6000;
+
+  function tagsParam(joined) {
+    var budget = TAGS_BUDGET;
+    return joined.split(",").filter(function (tag) {
+      budget -= encodeURIComponent(tag).length + 3;
+      return budget >= 0;
+    }).join(",");
+  }
+
   document.querySelectorAll(".shippromise-estimate").forEach(function (block) {
     var params = new URLSearchParams({
       product_id: block.dataset.product || "",
       vendor: block.dataset.vendor || "",
-      tags: block.dataset.tags || "",
+      tags: tagsParam(block.dataset.tags || ""),
       country: block.dataset.country || "",
       locale: block.dataset.locale || "",
     });
