@@ -1,7 +1,7 @@
 """The promise where customers look: thank-you / order-status extensions and the app proxy."""
 from __future__ import annotations
 
-from tests.support import OTHER_SHOP, bearer, extension_token, fixture, proxy_query, session_token, signed_webhook
+from tests.support import OTHER_SHOP, SHOP, bearer, extension_token, fixture, proxy_query, session_token, signed_webhook
 
 ORDER = dict(fixture("orders_create.rest_fixture.json"), created_at="2026-11-24T10:00:00+09:00", customer_locale="ko",
              confirmation_number="WYRM1KLEJ")
@@ -221,7 +221,7 @@ def test_with_the_storefront_cache_settings_saved_in_this_process_show_at_once(m
 
 def test_an_uninstalled_shop_gets_no_promise_on_its_storefront(client):
     install(client)
-    signed_webhook(client, "app/uninstalled", {"id": 1, "domain": "alpha-store.myshopify.com"})
+    signed_webhook(client, "app/uninstalled", {"id": 1, "domain": "shop.example.com", "myshopify_domain": SHOP})
     assert client.get("/proxy/promise?" + proxy_query({"country": "KR"})).status_code == 404
 
 
