@@ -84,8 +84,10 @@ class BusinessCalendar:
         raise ValueError(f"no business day within {MAX_SEARCH_DAYS} days of {day}")
 
     def add_business_days(self, day: date, count: int, skipped: list[Skip]) -> date:
-        """`count` business days after `day` (0: `day` itself, rolled to a business day)."""
-        day = self.roll_forward(day, skipped)
+        """The `count`-th business day strictly after `day`, whatever `day` is; 0: `day` itself if it
+        is a business day, else the next one (a result is never a closed day)."""
+        if count == 0:
+            return self.roll_forward(day, skipped)
         for _ in range(count):
             day = self.roll_forward(day + timedelta(days=1), skipped)
         return day

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shop_plugin.promises.calendar import BusinessCalendar
 from shop_plugin.promises.settings import defaults
-from shop_plugin.promises.window import Item, order_window
+from shop_plugin.promises.window import Item, order_window, transit_days
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -81,6 +81,24 @@ def test_destination_holidays_push_delivery():
     assert any(a["calendar"] == "destination" and a["kind"] == "holiday" for a in w.adjustments)
 
 
+def test_transit_counts_destination_business_days_after_a_ship_date_that_is_not_one():
+    """The 1st business day after a Saturday is the Monday, not the day after the Monday."""
+    saturday = rules(origin_country="CN", weekend=["sun"], processing_days=[0, 0],
+                     transit=[{"countries": ["US"], "days": [1, 1]}])
+    w = order_window(saturday, at("2027-03-06T10:00"), "US", [Item()])
+    assert w.ship_by == date(2027, 3, 6) and w.deliver_to == date(2027, 3, 8)
+    chuseok = rules(origin_country="CN", processing_days=[0, 0], transit=[{"countries": ["KR"], "days": [1, 1]}])
+    w = order_window(chuseok, at("2027-09-14T10:00"), "KR", [Item()])  # closed in KR 14-16 Sept
+    assert w.ship_by == date(2027, 9, 14) and w.deliver_to == date(2027, 9, 17)
+
+
+def test_zero_transit_days_deliver_on_the_ship_date_or_the_next_destination_business_day():
+    s = rules(origin_country="CN", weekend=["sun"], processing_days=[0, 0],
+              transit=[{"countries": ["US"], "days": [0, 0]}])
+    assert order_window(s, at("2027-03-06T10:00"), "US", [Item()]).deliver_to == date(2027, 3, 8)
+    assert order_window(s, at("2027-03-05T10:00"), "US", [Item()]).deliver_to == date(2027, 3, 5)
+
+
 def test_no_transit_rule_means_no_delivery_range():
     w = order_window(rules(), at("2026-11-24T10:00"), "FR", [Item()])
     assert w.deliver_from is None and w.deliver_to is None and w.ship_by
@@ -138,3 +156,19 @@ def test_a_later_order_never_gets_an_earlier_date(s, ordered_at, later_by, count
     assert late.ship_from >= early.ship_from and late.ship_by >= early.ship_by
     if early.deliver_to is not None:
         assert late.deliver_from >= early.deliver_from and late.deliver_to >= early.deliver_to
+
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(shop_rules(), moments, countries)
+def test_transit_is_that_many_destination_business_days_after_the_ship_date(s, ordered_at, country):
+    """N ≥ 1 days: the N-th destination business day strictly after shipping; 0: the first one from it."""
+    w = order_window(s, ordered_at, country, [Item()])
+    if w.deliver_to is None:
+        return
+    destination = BusinessCalendar.of(country, ["sat", "sun"])
+    low, high = transit_days(s, country)
+    for shipped, delivered, days in ((w.ship_from, w.deliver_from, low), (w.ship_by, w.deliver_to, high)):
+        before = [shipped + timedelta(n) for n in range(1 if days else 0, (delivered - shipped).days)]
+        assert sum(map(destination.is_business_day, before)) == max(days - 1, 0)
+        assert destination.is_business_day(delivered)
