@@ -20,7 +20,7 @@ from shop_plugin.promises import service
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.settings import COUNTRY_RE, LOCALE_RE
 from shop_plugin.promises.text import language, policy_blocks
-from shop_plugin.promises.window import Item, order_window
+from shop_plugin.promises.window import Item, before_cutoff, order_window
 from shop_plugin.shops.models import Shop
 
 
@@ -150,10 +150,10 @@ def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale:
     settings = shop.settings
     now = utcnow()
     local = now.astimezone(ZoneInfo(settings["timezone"]))
-    after_cutoff = local.strftime("%H:%M") >= settings["cutoff"]
+    early = before_cutoff(now, settings["timezone"], settings["cutoff"])  # as the window judges it
     vendors = sorted({v for v in vendors if ("vendor", v.strip().lower()) in shop.named})
     tags = sorted({t for t in tags if ("tag", t.strip().lower()) in shop.named})
-    key = (shop.digest, tuple(vendors), tuple(tags), country, locale, local.date(), after_cutoff)
+    key = (shop.digest, tuple(vendors), tuple(tags), country, locale, local.date(), early)
     return dict(_cached(key, settings, now))
 
 

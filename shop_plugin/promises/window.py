@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shop_plugin.promises.calendar import BusinessCalendar, Skip
@@ -68,17 +68,30 @@ def _adjustments(calendar: str, country: str | None, skipped: Iterable[Skip]) ->
     return out
 
 
+def before_cutoff(ordered_at: datetime, timezone: str, cutoff: str) -> bool:
+    """Whether the order came before the first instant the local clock read the cut-off that day.
+    When the clock goes back, that is its first pass (fold=0), so a later order is never earlier;
+    when the clock skips it (spring forward), it is the instant the clock jumps past it."""
+    zone, at = ZoneInfo(timezone), time.fromisoformat(cutoff)
+    local = ordered_at.astimezone(zone)
+    wall = datetime.combine(local.date(), at, tzinfo=zone)  # fold=0: the first pass
+    first = wall.astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        # skipped: the clock reads earlier times until the jump and later ones from it
+        return local.time() < at
+    return ordered_at.astimezone(UTC) < first  # instants: comparing in one zone would ignore fold
+
+
 def item_window(settings: dict, rules: dict, ordered_at: datetime, country: str | None) -> Window:
     origin = BusinessCalendar.of(rules["origin_country"], rules["weekend"], rules["closed_dates"])
     local = ordered_at.astimezone(ZoneInfo(settings["timezone"]))
-    cutoff = time.fromisoformat(settings["cutoff"])
     origin_skips: list[Skip] = []
-    before_cutoff = local.time() < cutoff
-    if before_cutoff and origin.is_business_day(local.date()):
+    early = before_cutoff(ordered_at, settings["timezone"], settings["cutoff"])
+    if early and origin.is_business_day(local.date()):
         start = local.date()
     else:
         closed_today = origin.skip_reason(local.date())
-        if before_cutoff and closed_today:  # it would have started today but for this
+        if early and closed_today:  # it would have started today but for this
             origin_skips.append(closed_today)
         start = origin.roll_forward(local.date() + timedelta(days=1), origin_skips)
     low, high = rules["processing_days"]

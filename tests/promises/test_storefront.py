@@ -163,6 +163,24 @@ def test_a_settings_change_is_seen_by_the_proxy_at_once(client):
     assert after["ship_by"] > before["ship_by"]
 
 
+def test_the_product_page_moves_past_the_cutoff_in_the_hour_the_clock_repeats(client, monkeypatch):
+    """New York, 1 Nov 2026, cut-off 01:30: at 01:15 EST the clock reads an earlier time than at the
+    first pass's 01:30, but the cut-off has passed; the window cached before it must not be reused."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shop_plugin.promises import storefront
+
+    install(client)
+    client.put("/api/settings", headers=bearer(), json={
+        **RULES, "timezone": "America/New_York", "cutoff": "01:30", "weekend": [], "processing_days": [0, 0]})
+    answers = []
+    for hour in (5, 6):  # 01:15 EDT, then 01:15 EST
+        monkeypatch.setattr(storefront, "utcnow", lambda h=hour: datetime(2026, 11, 1, h, 15, tzinfo=ZoneInfo("UTC")))
+        answers.append(client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json["ship_by"])
+    assert answers == ["2026-11-01", "2026-11-02"]
+
+
 def test_merchant_text_reaches_customers_as_data_not_markup(client):
     install(client)
     body = client.get("/proxy/promise?" + proxy_query({"country": "KR", "locale": "en"})).json

@@ -58,6 +58,32 @@ def test_dst_change_does_not_shift_the_local_date():
     assert order_window(ny, monday_morning, "US", [Item()]).ship_by == date(2026, 3, 9)
 
 
+UTC = ZoneInfo("UTC")
+
+
+def test_in_the_repeated_hour_the_cutoff_is_the_first_time_the_clock_reads_it():
+    """New York, 1 Nov 2026: 01:00-02:00 happens twice. 01:45 EDT is after the 01:30 cut-off, and so
+    is 01:15 EST, half an hour later, although the clock reads an earlier time."""
+    ny = rules(timezone="America/New_York", origin_country="US", processing_days=[0, 0], weekend=[], cutoff="01:30")
+    first_pass = order_window(ny, datetime(2026, 11, 1, 5, 15, tzinfo=UTC), "US", [Item()])  # 01:15 EDT
+    assert first_pass.ship_by == date(2026, 11, 1)
+    for later in (datetime(2026, 11, 1, 5, 45, tzinfo=UTC), datetime(2026, 11, 1, 6, 15, tzinfo=UTC)):
+        assert order_window(ny, later, "US", [Item()]).ship_by == date(2026, 11, 2), later
+    berlin = rules(timezone="Europe/Berlin", origin_country="DE", processing_days=[0, 0], weekend=[], cutoff="02:30")
+    second_pass = datetime(2026, 10, 25, 1, 15, tzinfo=UTC)  # 02:15 CET, 45 minutes after 02:30 CEST
+    assert order_window(berlin, second_pass, "DE", [Item()]).ship_by == date(2026, 10, 26)
+    same_zone = second_pass.astimezone(ZoneInfo("Europe/Berlin"))  # fold=1, the zone object the settings name
+    assert order_window(berlin, same_zone, "DE", [Item()]).ship_by == date(2026, 10, 26)
+
+
+def test_a_cutoff_the_clock_skips_falls_when_the_clock_jumps_past_it():
+    """New York, 8 Mar 2026: 02:00 EST jumps to 03:00 EDT, so 02:30 never happens; 03:00 is after it."""
+    ny = rules(timezone="America/New_York", origin_country="US", processing_days=[0, 0], weekend=[], cutoff="02:30")
+    assert order_window(ny, datetime(2026, 3, 8, 6, 59, tzinfo=UTC), "US", [Item()]).ship_by == date(2026, 3, 8)
+    for after in (datetime(2026, 3, 8, 7, 0, tzinfo=UTC), datetime(2026, 3, 8, 7, 20, tzinfo=UTC)):
+        assert order_window(ny, after, "US", [Item()]).ship_by == date(2026, 3, 9), after
+
+
 def test_year_end_rolls_over_new_years_day():
     w = order_window(rules(origin_country="US", processing_days=[1, 1]), at("2026-12-31T10:00"), "US", [Item()])
     assert w.ship_by == date(2027, 1, 4)  # Jan 1 holiday, then the weekend
@@ -115,8 +141,25 @@ def test_the_order_takes_the_latest_item_and_supplier_fields_inherit():
 
 
 countries = st.sampled_from(["KR", "US", "ID", "CN", "FR", None])
-moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
-                       timezones=st.just(ZoneInfo("UTC")))
+DST_ZONES = ("America/New_York", "Europe/Berlin")
+
+
+def _clock_changes(zone: str) -> list[datetime]:
+    """The instants (UTC) the zone's clocks change, 2025-2028."""
+    tz, hour, changes = ZoneInfo(zone), datetime(2025, 1, 1, tzinfo=UTC), []
+    while hour.year < 2029:
+        if hour.astimezone(tz).utcoffset() != (hour + timedelta(hours=1)).astimezone(tz).utcoffset():
+            changes.append(hour + timedelta(hours=1))
+        hour += timedelta(hours=1)
+    return changes
+
+
+CLOCK_CHANGES = {zone: _clock_changes(zone) for zone in DST_ZONES}
+ALL_CLOCK_CHANGES = sorted(t for changes in CLOCK_CHANGES.values() for t in changes)
+moments = st.one_of(
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
+    st.builds(lambda change, offset: change + offset, st.sampled_from(ALL_CLOCK_CHANGES),  # around a clock change
+              st.timedeltas(-timedelta(hours=30), timedelta(hours=30))))
 day_pairs = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(sorted)
 
 
@@ -126,7 +169,9 @@ def shop_rules(draw):
                              max_size=3))
     return rules(
         origin_country=draw(st.sampled_from(["CN", "KR", "US", "ID"])),
-        processing_days=list(draw(day_pairs)), cutoff=draw(st.sampled_from(["00:00", "09:30", "14:00", "23:59"])),
+        timezone=draw(st.sampled_from(["Asia/Seoul", *DST_ZONES])),
+        processing_days=list(draw(day_pairs)),  # 01:30 and 02:30 fall in repeated or skipped hours
+        cutoff=draw(st.sampled_from(["00:00", "01:30", "02:30", "09:30", "14:00", "23:59"])),
         weekend=draw(st.sampled_from([["sat", "sun"], ["fri"], [], ["sun"]])),
         closed_dates=[f"{d}/{d + timedelta(days=n)}" for d, n in closures],
         transit=[{"countries": ["KR", "ID"], "days": list(draw(day_pairs))},
@@ -149,7 +194,8 @@ def test_windows_are_ordered_and_land_on_business_days(s, ordered_at, country):
 
 
 @hsettings(max_examples=150, deadline=None)
-@given(shop_rules(), moments, st.timedeltas(timedelta(0), timedelta(days=20)), countries)
+@given(shop_rules(), moments, st.one_of(st.timedeltas(timedelta(0), timedelta(days=20)),
+                                        st.timedeltas(timedelta(0), timedelta(hours=3))), countries)
 def test_a_later_order_never_gets_an_earlier_date(s, ordered_at, later_by, country):
     early = order_window(s, ordered_at, country, [Item()])
     late = order_window(s, ordered_at + later_by, country, [Item()])
@@ -172,3 +218,26 @@ def test_transit_is_that_many_destination_business_days_after_the_ship_date(s, o
         before = [shipped + timedelta(n) for n in range(1 if days else 0, (delivered - shipped).days)]
         assert sum(map(destination.is_business_day, before)) == max(days - 1, 0)
         assert destination.is_business_day(delivered)
+
+
+@st.composite
+def around_a_clock_change(draw):
+    """A shop in a DST zone open on Sundays (clocks change then), a cut-off within 90 minutes of the
+    change (in the skipped or repeated hour, or beside it) and an order within two hours of it."""
+    zone = draw(st.sampled_from(DST_ZONES))
+    change = draw(st.sampled_from(CLOCK_CHANGES[zone]))
+    cutoff = change.astimezone(ZoneInfo(zone)) + timedelta(minutes=draw(st.integers(-90, 90)))
+    s = rules(timezone=zone, origin_country=draw(st.sampled_from(["US", "DE", "KR"])), weekend=[],
+              cutoff=cutoff.strftime("%H:%M"), processing_days=list(draw(day_pairs)))
+    return s, change + draw(st.timedeltas(-timedelta(hours=2), timedelta(hours=2)))
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(around_a_clock_change(), st.timedeltas(timedelta(0), timedelta(hours=2)), countries)
+def test_a_later_order_never_gets_an_earlier_date_across_clock_changes(shop, later_by, country):
+    s, ordered_at = shop
+    early = order_window(s, ordered_at, country, [Item()])
+    late = order_window(s, ordered_at + later_by, country, [Item()])
+    assert late.ship_from >= early.ship_from and late.ship_by >= early.ship_by
+    if early.deliver_to is not None:
+        assert late.deliver_from >= early.deliver_from and late.deliver_to >= early.deliver_to
