@@ -24,7 +24,7 @@ class Closure:
 
 @dataclass(frozen=True)
 class Skip:
-    """A non-weekend day counting stepped over: a public holiday or a closure."""
+    """A day counting stepped over that only a public holiday or a closure closed."""
 
     day: date
     kind: str  # "holiday" | "closure"
@@ -62,7 +62,7 @@ class BusinessCalendar:
                    frozenset(WEEKDAYS.index(d) for d in weekend), parse_closures(closed_dates))
 
     def skip_reason(self, day: date) -> Skip | None:
-        """Why `day` is closed (holiday or closure), None if open or merely a weekend."""
+        """The closure, else the public holiday, that falls on `day` (a weekend day or not); None if none."""
         for closure in self.closures:
             if closure.start <= day <= closure.end:
                 return Skip(day, "closure", f"{closure.start.isoformat()}/{closure.end.isoformat()}")
@@ -73,12 +73,13 @@ class BusinessCalendar:
         return day.weekday() not in self.weekend and self.skip_reason(day) is None
 
     def roll_forward(self, day: date, skipped: list[Skip]) -> date:
-        """`day` if it is a business day, else the next one; skipped days are appended."""
+        """`day` if it is a business day, else the next one. Days stepped over that a holiday or
+        closure alone closes (not weekend days, closed anyway) are appended to `skipped`."""
         for _ in range(MAX_SEARCH_DAYS):
-            if self.is_business_day(day):
-                return day
-            reason = self.skip_reason(day)
-            if reason:
+            if day.weekday() not in self.weekend:
+                reason = self.skip_reason(day)
+                if reason is None:
+                    return day
                 skipped.append(reason)
             day += timedelta(days=1)
         raise ValueError(f"no business day within {MAX_SEARCH_DAYS} days of {day}")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from shop_plugin.promises.calendar import BusinessCalendar, Skip
 
 DESTINATION_WEEKEND = ("sat", "sun")
+Cause = tuple[str, str | None, Skip]  # "origin" | "destination", the calendar's country, a day it skipped
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Window:
     deliver_from: date | None
     deliver_to: date | None
     adjustments: tuple[dict, ...] = field(default=())
+    # per date: the holidays and closures that pushed it, as (calendar, its country, the day skipped)
+    causes: dict[str, frozenset[Cause]] = field(default_factory=dict, compare=False, repr=False)
 
     def as_json(self) -> dict:
         iso = lambda d: d.isoformat() if d else None  # noqa: E731
@@ -51,20 +54,29 @@ def transit_days(settings: dict, country: str | None) -> list[int] | None:
     return None
 
 
-def _adjustments(calendar: str, country: str | None, skipped: Iterable[Skip]) -> list[dict]:
-    """Skipped days close together (a weekend apart at most) become one range per kind:
-    one closure, or one run of public holidays such as a whole Lunar New Year."""
+def _adjustments(causes: Iterable[Cause]) -> list[dict]:
+    """What pushed dates, for the promise to say: each closure with the span the merchant gave, and
+    public holidays close together (a weekend apart at most) as one range, such as a whole Lunar New
+    Year; origin first, then by country and date."""
     out: list[dict] = []
-    for skip in sorted(set(skipped), key=lambda s: s.day):
-        last = out[-1] if out else None
-        same = last and last["kind"] == skip.kind and (skip.kind == "holiday" or last["name"] == skip.name)
-        if same and (skip.day - date.fromisoformat(last["to"])).days <= 3:
-            last["to"] = skip.day.isoformat()
-            if skip.name not in last["name"].split(", "):
-                last["name"] += f", {skip.name}"
+    runs: dict[tuple, dict] = {}  # the latest holiday range per calendar and country
+    for calendar, country, skip in sorted(set(causes), key=lambda c: (c[0] != "origin", c[1] or "", c[2].day)):
+        if skip.kind == "closure":
+            first, _, last = skip.name.partition("/")
+            entry = {"calendar": calendar, "country": country, "kind": "closure", "name": skip.name,
+                     "from": first, "to": last}
+            if entry not in out:
+                out.append(entry)
             continue
-        out.append({"calendar": calendar, "country": country, "kind": skip.kind, "name": skip.name,
-                    "from": skip.day.isoformat(), "to": skip.day.isoformat()})
+        run = runs.get((calendar, country))
+        if run and (skip.day - date.fromisoformat(run["to"])).days <= 3:
+            run["to"] = skip.day.isoformat()
+            if skip.name not in run["name"].split(", "):
+                run["name"] += f", {skip.name}"
+            continue
+        run = runs[calendar, country] = {"calendar": calendar, "country": country, "kind": "holiday",
+                                         "name": skip.name, "from": skip.day.isoformat(), "to": skip.day.isoformat()}
+        out.append(run)
     return out
 
 
@@ -84,42 +96,53 @@ def before_cutoff(ordered_at: datetime, timezone: str, cutoff: str) -> bool:
 
 def item_window(settings: dict, rules: dict, ordered_at: datetime, country: str | None) -> Window:
     origin = BusinessCalendar.of(rules["origin_country"], rules["weekend"], rules["closed_dates"])
-    local = ordered_at.astimezone(ZoneInfo(settings["timezone"]))
-    origin_skips: list[Skip] = []
-    early = before_cutoff(ordered_at, settings["timezone"], settings["cutoff"])
-    if early and origin.is_business_day(local.date()):
-        start = local.date()
+    today = ordered_at.astimezone(ZoneInfo(settings["timezone"])).date()
+    start_skips: list[Skip] = []
+    if before_cutoff(ordered_at, settings["timezone"], settings["cutoff"]):
+        start = origin.add_business_days(today, 0, start_skips)  # today, unless closed
     else:
-        closed_today = origin.skip_reason(local.date())
-        if early and closed_today:  # it would have started today but for this
-            origin_skips.append(closed_today)
-        start = origin.roll_forward(local.date() + timedelta(days=1), origin_skips)
+        start = origin.add_business_days(today, 1, start_skips)
     low, high = rules["processing_days"]
-    ship_from = origin.add_business_days(start, low, origin_skips)
-    ship_by = origin.add_business_days(start, high, origin_skips)
-    adjustments = _adjustments("origin", rules["origin_country"], origin_skips)
+    from_skips, by_skips = list(start_skips), list(start_skips)
+    ship_from = origin.add_business_days(start, low, from_skips)
+    ship_by = origin.add_business_days(start, high, by_skips)
+    causes = {"ship_from": _causes("origin", rules["origin_country"], from_skips),
+              "ship_by": _causes("origin", rules["origin_country"], by_skips)}
+    deliver_from = deliver_to = None
     days = transit_days(settings, country)
-    if days is None:
-        return Window(ship_from, ship_by, None, None, tuple(adjustments))
-    destination = BusinessCalendar.of(country, DESTINATION_WEEKEND)
-    dest_skips: list[Skip] = []
-    deliver_from = destination.add_business_days(ship_from, days[0], dest_skips)
-    deliver_to = destination.add_business_days(ship_by, days[1], dest_skips)
-    adjustments += _adjustments("destination", country, dest_skips)
-    return Window(ship_from, ship_by, deliver_from, deliver_to, tuple(adjustments))
+    if days is not None:
+        destination = BusinessCalendar.of(country, DESTINATION_WEEKEND)
+        in_transit_from: list[Skip] = []
+        in_transit_to: list[Skip] = []
+        deliver_from = destination.add_business_days(ship_from, days[0], in_transit_from)
+        deliver_to = destination.add_business_days(ship_by, days[1], in_transit_to)
+        causes["deliver_from"] = causes["ship_from"] | _causes("destination", country, in_transit_from)
+        causes["deliver_to"] = causes["ship_by"] | _causes("destination", country, in_transit_to)
+    return Window(ship_from, ship_by, deliver_from, deliver_to,
+                  tuple(_adjustments(frozenset().union(*causes.values()))), causes)
+
+
+def _causes(calendar: str, country: str | None, skipped: Iterable[Skip]) -> frozenset[Cause]:
+    return frozenset((calendar, country, skip) for skip in skipped)
+
+
+PROMISED = ("ship_by", "deliver_from", "deliver_to")  # the dates the promise states
 
 
 def order_window(settings: dict, ordered_at: datetime, country: str | None, items: Sequence[Item]) -> Window:
-    """The order's promise: the latest dates over its items (one default item if it has none)."""
+    """The order's promise: the latest dates over its items (one default item if it has none), and
+    what pushed those dates: only what the item(s) whose dates they are waited for."""
     windows = [item_window(settings, supplier_rules(settings, i), ordered_at, country) for i in items or [Item()]]
-    delivers = [w for w in windows if w.deliver_to is not None]
-    adjustments: list[dict] = []
-    for w in windows:
-        adjustments += [a for a in w.adjustments if a not in adjustments]
-    return Window(
-        ship_from=max(w.ship_from for w in windows),
-        ship_by=max(w.ship_by for w in windows),
-        deliver_from=max((w.deliver_from for w in delivers), default=None) if len(delivers) == len(windows) else None,
-        deliver_to=max((w.deliver_to for w in delivers), default=None) if len(delivers) == len(windows) else None,
-        adjustments=tuple(adjustments),
-    )
+    names = ("ship_from", "ship_by", "deliver_from", "deliver_to")
+    if any(w.deliver_to is None for w in windows):
+        names = names[:2]
+    latest = {name: max(getattr(w, name) for w in windows) for name in names}
+    causes = {name: _what_pushed(windows, name, latest[name]) for name in names}
+    return Window(latest["ship_from"], latest["ship_by"], latest.get("deliver_from"), latest.get("deliver_to"),
+                  tuple(_adjustments(frozenset().union(*(causes[n] for n in PROMISED if n in causes)))), causes)
+
+
+def _what_pushed(windows: Sequence[Window], name: str, latest: date) -> frozenset[Cause]:
+    """What pushed the order's date: what every item reaching it waited for (with one item, all it
+    waited for; what only one of several items reaching it waited for did not make it later)."""
+    return frozenset.intersection(*(w.causes[name] for w in windows if getattr(w, name) == latest))

@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from shop_plugin.promises.calendar import BusinessCalendar
+from shop_plugin.promises.calendar import WEEKDAYS, BusinessCalendar
 from shop_plugin.promises.settings import defaults
+from shop_plugin.promises.text import promise_text
 from shop_plugin.promises.window import Item, order_window, transit_days
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -123,6 +124,37 @@ def test_zero_transit_days_deliver_on_the_ship_date_or_the_next_destination_busi
               transit=[{"countries": ["US"], "days": [0, 0]}])
     assert order_window(s, at("2027-03-06T10:00"), "US", [Item()]).deliver_to == date(2027, 3, 8)
     assert order_window(s, at("2027-03-05T10:00"), "US", [Item()]).deliver_to == date(2027, 3, 5)
+
+
+def test_a_holiday_on_a_weekend_day_is_not_said_to_push_the_promise():
+    """1 Jan 2028 is a Saturday: the weekend closes it anyway, so the holiday moved nothing."""
+    s = rules(origin_country="KR", processing_days=[0, 0], transit=[{"countries": ["KR"], "days": [1, 1]}])
+    w = order_window(s, at("2027-12-31T10:00"), "KR", [Item()])
+    assert (w.ship_by, w.deliver_to) == (date(2027, 12, 31), date(2028, 1, 3))
+    assert w.adjustments == () and "holiday" not in promise_text(w, s, "en")
+    us = rules(origin_country="US", processing_days=[0, 0], timezone="America/New_York")
+    w = order_window(us, at("2026-07-02T18:00", ZoneInfo("America/New_York")), "KR", [Item()])
+    assert w.ship_by == date(2026, 7, 6)  # Friday 3rd: Independence Day observed; Saturday 4th: the weekend
+    assert [(a["from"], a["to"]) for a in w.adjustments] == [("2026-07-03", "2026-07-03")]
+
+
+def test_the_promise_names_only_what_pushed_the_item_its_dates_come_from():
+    """The fast item's closure delays the fast item, not the order, whose dates are the slow item's."""
+    s = rules(suppliers=[{"vendor": "Slow Co", "processing_days": [10, 12]},
+                         {"vendor": "Fast Co", "processing_days": [0, 1], "closed_dates": ["2026-11-25"]}])
+    w = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Fast Co"), Item("Slow Co")])
+    assert w.ship_by == date(2026, 12, 10) and w.adjustments == ()
+    fast = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Fast Co")])
+    assert [a["kind"] for a in fast.adjustments] == ["closure"]
+
+
+def test_when_items_tie_a_closure_that_only_one_of_them_waits_for_does_not_push_the_promise():
+    s = rules(processing_days=[0, 3],
+              suppliers=[{"vendor": "Closed Co", "processing_days": [0, 2], "closed_dates": ["2026-11-25"]}])
+    closed = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Closed Co")])
+    w = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Closed Co"), Item("Open Co")])
+    assert closed.ship_by == w.ship_by == date(2026, 11, 27) and closed.adjustments
+    assert w.adjustments == ()
 
 
 def test_no_transit_rule_means_no_delivery_range():
@@ -241,3 +273,16 @@ def test_a_later_order_never_gets_an_earlier_date_across_clock_changes(shop, lat
     assert late.ship_from >= early.ship_from and late.ship_by >= early.ship_by
     if early.deliver_to is not None:
         assert late.deliver_from >= early.deliver_from and late.deliver_to >= early.deliver_to
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(shop_rules(), moments, countries)
+def test_a_recorded_holiday_is_a_working_weekday_before_the_date_it_pushed(s, ordered_at, country):
+    w = order_window(s, ordered_at, country, [Item()])
+    weekend = {"origin": {WEEKDAYS.index(d) for d in s["weekend"]}, "destination": {5, 6}}
+    for adjustment in w.adjustments:
+        first, last = date.fromisoformat(adjustment["from"]), date.fromisoformat(adjustment["to"])
+        if adjustment["kind"] == "holiday":
+            assert first.weekday() not in weekend[adjustment["calendar"]]
+            assert last.weekday() not in weekend[adjustment["calendar"]]
+        assert last < (w.ship_by if adjustment["calendar"] == "origin" else w.deliver_to)
