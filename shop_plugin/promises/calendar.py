@@ -16,6 +16,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_SEARCH_DAYS = 730  # settings validation keeps calendars from closing for ever
 
 
+class NoBusinessDay(ValueError):
+    """The calendar's weekend and closures leave no business day within MAX_SEARCH_DAYS: there is
+    no date to promise. Callers say so (a 422 for a preview, no promise and a log line elsewhere)."""
+
+
 @dataclass(frozen=True)
 class Closure:
     start: date
@@ -75,6 +80,7 @@ class BusinessCalendar:
     def roll_forward(self, day: date, skipped: list[Skip]) -> date:
         """`day` if it is a business day, else the next one. Days stepped over that a holiday or
         closure alone closes (not weekend days, closed anyway) are appended to `skipped`."""
+        first = day
         for _ in range(MAX_SEARCH_DAYS):
             if day.weekday() not in self.weekend:
                 reason = self.skip_reason(day)
@@ -82,7 +88,9 @@ class BusinessCalendar:
                     return day
                 skipped.append(reason)
             day += timedelta(days=1)
-        raise ValueError(f"no business day within {MAX_SEARCH_DAYS} days of {day}")
+        where = f" in the {self.country} calendar" if self.country else ""
+        raise NoBusinessDay(f"no business day{where} within {MAX_SEARCH_DAYS} days from {first} "
+                            "(closed dates and weekend close every day)")
 
     def add_business_days(self, day: date, count: int, skipped: list[Skip]) -> date:
         """The `count`-th business day strictly after `day`, whatever `day` is; 0: `day` itself if it

@@ -12,6 +12,7 @@ from shop_plugin.db import iso as to_iso
 from shop_plugin.effects import service as effects
 from shop_plugin.promises import product_tags
 from shop_plugin.promises import settings as rules
+from shop_plugin.promises.calendar import NoBusinessDay
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.text import language, policy_blocks, promise_text
 from shop_plugin.promises.window import Item, Window, order_window
@@ -102,7 +103,11 @@ def preview(s: Session, *, shop: Shop, body) -> tuple[dict | None, dict]:
     if errors:
         return None, errors
     items = [Item(vendor=v, tags=tuple(body.get("tags", []))) for v in body.get("vendors") or [None]]
-    return describe(order_window(settings, ordered_at, country, items), settings, locale, country), {}
+    try:
+        window = order_window(settings, ordered_at, country, items)
+    except NoBusinessDay as exc:
+        return None, {"settings": f"these rules promise no date: {exc}"}
+    return describe(window, settings, locale, country), {}
 
 
 def _moment(value) -> datetime | None:
@@ -140,7 +145,11 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]], *, wait_fo
         locale = payload.get("customer_locale")
         items = [Item(vendor=li.get("vendor"), tags=tags.get((shop.id, _product_id(li)), ()))
                  for li in payload.get("line_items") or []]
-        window = order_window(settings, created_at, country, items)
+        try:
+            window = order_window(settings, created_at, country, items)
+        except NoBusinessDay as exc:  # the order is stored all the same, without a promise
+            log.warning("no promise for order %s of %s: %s", order_id, shop.domain, exc)
+            continue
         made.append(({
             "shop_id": shop.id, "order_shopify_id": order_id,
             "ship_from": window.ship_from, "ship_by": window.ship_by,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,11 +18,14 @@ from sqlalchemy.orm import Session
 from shop_plugin.db import utcnow
 from shop_plugin.orders.models import Order
 from shop_plugin.promises import service
+from shop_plugin.promises.calendar import NoBusinessDay
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.settings import COUNTRY_RE, LOCALE_RE
 from shop_plugin.promises.text import language, policy_blocks
 from shop_plugin.promises.window import Item, before_cutoff, order_window
 from shop_plugin.shops.models import Shop
+
+log = logging.getLogger(__name__)
 
 
 def clean_locale(value: str | None, fallback: str | None = "en") -> str | None:
@@ -167,8 +171,13 @@ def _cached(key: tuple, settings: dict, now: datetime) -> dict:
     if cached is None:
         _, vendors, tags, country, locale, _, _ = key
         items = [Item(vendor=v, tags=tags) for v in vendors] or [Item(tags=tags)]
-        window = order_window(settings, now, country, items)
-        cached = {**service.describe(window, settings, locale, country), "locale": language(locale, settings)}
+        try:
+            window = service.describe(order_window(settings, now, country, items), settings, locale, country)
+        except NoBusinessDay as exc:  # no window to show; the policies still are
+            log.warning("no promise on the storefront of shop %s: %s", key[0], exc)
+            window = {**dict.fromkeys(("ship_from", "ship_by", "deliver_from", "deliver_to")), "adjustments": [],
+                      "text": "", "policies": policy_blocks(settings, locale, country)}
+        cached = {**window, "locale": language(locale, settings)}
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.clear()
         _CACHE[key] = cached

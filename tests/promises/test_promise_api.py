@@ -99,6 +99,28 @@ def test_preview_needs_the_order_time_with_its_offset(client):
     assert seoul["ship_by"] == utc["ship_by"] == "2027-02-15"
 
 
+def test_a_preview_whose_rules_leave_no_business_day_is_a_422_not_a_server_error(client, monkeypatch):
+    from shop_plugin.promises import calendar
+
+    monkeypatch.setattr(calendar, "MAX_SEARCH_DAYS", 5)  # RULES close 5-14 Feb: ten days
+    response = client.post("/api/promise/preview", headers=bearer(), json={
+        "settings": RULES, "ordered_at": "2027-02-03T10:00:00+09:00", "country": "KR"})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"settings"} and "no business day" in response.json["errors"]["settings"]
+
+
+def test_an_order_whose_rules_leave_no_business_day_is_stored_without_a_promise(client, monkeypatch, caplog):
+    from shop_plugin.promises import calendar
+
+    client.put("/api/settings", json=RULES, headers=bearer())
+    monkeypatch.setattr(calendar, "MAX_SEARCH_DAYS", 5)
+    payload = order()
+    assert signed_webhook(client, "orders/create", payload).status_code == 200
+    stored = client.get(f"/api/orders/{payload['id']}", headers=bearer())
+    assert stored.status_code == 200 and stored.json["promise"] is None
+    assert any("no promise" in r.getMessage() and str(payload["id"]) in r.getMessage() for r in caplog.records)
+
+
 def test_a_new_order_gets_its_promise_from_the_saved_rules(client):
     client.put("/api/settings", json=RULES, headers=bearer())
     payload = order()

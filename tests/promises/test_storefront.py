@@ -174,11 +174,33 @@ def test_the_product_page_moves_past_the_cutoff_in_the_hour_the_clock_repeats(cl
     install(client)
     client.put("/api/settings", headers=bearer(), json={
         **RULES, "timezone": "America/New_York", "cutoff": "01:30", "weekend": [], "processing_days": [0, 0]})
+    monkeypatch.setattr(storefront, "_CACHE", {})  # windows computed by other tests of this process
     answers = []
     for hour in (5, 6):  # 01:15 EDT, then 01:15 EST
         monkeypatch.setattr(storefront, "utcnow", lambda h=hour: datetime(2026, 11, 1, h, 15, tzinfo=ZoneInfo("UTC")))
         answers.append(client.get("/proxy/promise?" + proxy_query({"country": "KR"})).json["ship_by"])
     assert answers == ["2026-11-01", "2026-11-02"]
+
+
+def test_the_storefront_shows_no_window_when_the_rules_leave_no_business_day(client, monkeypatch, caplog):
+    """Policies still show; the window is left out, and why is logged, instead of a server error."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shop_plugin.promises import calendar, storefront
+
+    install(client)
+    client.put("/api/settings", headers=bearer(), json={**RULES, "closed_dates": ["2027-02-05/2027-02-14"]})
+    monkeypatch.setattr(calendar, "MAX_SEARCH_DAYS", 5)
+    monkeypatch.setattr(storefront, "utcnow", lambda: datetime(2027, 2, 4, 1, tzinfo=ZoneInfo("UTC")))
+    monkeypatch.setattr(storefront, "_CACHE", {})  # windows computed by other tests of this process
+    proxy = client.get("/proxy/promise?" + proxy_query({"country": "KR", "locale": "en"}))
+    provisional = checkout(client, "order_id=424242&country=KR&locale=en")
+    for response in (proxy, provisional):
+        assert response.status_code == 200
+        assert (response.json["ship_by"], response.json["deliver_to"], response.json["text"]) == (None, None, "")
+        assert {"kind": "refund", "text": "Full refunds."} in response.json["policies"]
+    assert any("no promise" in r.getMessage() for r in caplog.records)
 
 
 def test_merchant_text_reaches_customers_as_data_not_markup(client):

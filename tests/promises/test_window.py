@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from shop_plugin.promises.calendar import WEEKDAYS, BusinessCalendar
+from shop_plugin.promises.calendar import WEEKDAYS, BusinessCalendar, NoBusinessDay
 from shop_plugin.promises.settings import defaults
 from shop_plugin.promises.text import promise_text
 from shop_plugin.promises.window import Item, order_window, transit_days
@@ -155,6 +156,12 @@ def test_when_items_tie_a_closure_that_only_one_of_them_waits_for_does_not_push_
     w = order_window(s, at("2026-11-24T10:00"), "KR", [Item("Closed Co"), Item("Open Co")])
     assert closed.ship_by == w.ship_by == date(2026, 11, 27) and closed.adjustments
     assert w.adjustments == ()
+
+
+def test_rules_that_leave_no_business_day_raise_a_typed_error():
+    years = ["2027-01-01/2027-12-31", "2028-01-01/2028-12-31", "2029-01-01/2029-12-31"]
+    with pytest.raises(NoBusinessDay, match="no business day"):
+        order_window(rules(closed_dates=years), at("2027-01-04T10:00"), "KR", [Item()])
 
 
 def test_no_transit_rule_means_no_delivery_range():
