@@ -64,10 +64,18 @@ def figures(*, month: str, orders: int, counts: dict[str, int]) -> dict:
 
 
 def pressure(s: Session, *, shop: Shop, timezone: str, now: datetime) -> float:
-    """How close this month's ratio is to the tightest threshold (0 = none, 1 = at or past it)."""
+    """How close this month's figures put the shop to a programme (see `pressure_of`)."""
     month = now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
-    ratio = monthly_ratio(s, shop=shop, month=month, timezone=timezone)["ratio"]
-    return min(1.0, ratio / min(t["ratio"] for t in THRESHOLDS))
+    return pressure_of(monthly_ratio(s, shop=shop, month=month, timezone=timezone))
+
+
+def pressure_of(ratio: dict) -> float:
+    """0 = no programme in reach, 1 = at or past one: the month's ratio against the ratio of each programme
+    the next chargeback could qualify the shop for, the nearest one counting. A programme applies only from
+    its minimum count, so while the next chargeback stays under it the ratio alone puts no pressure (as the
+    headroom says: one chargeback among ten orders is 99 short of any programme)."""
+    reachable = [t["ratio"] for t in THRESHOLDS if ratio["chargebacks"] + 1 >= t["min_count"]]
+    return min(1.0, max((ratio["ratio"] / r for r in reachable), default=0.0))
 
 
 def warnings_for(ratio: dict) -> list[dict]:

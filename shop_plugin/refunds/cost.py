@@ -2,8 +2,10 @@
 
 expected = p(trigger) × (order total + chargeback fee + handling cost) + threshold penalty
 penalty  = chargeback fee × 10 × pressure²,  pressure = the shop's chargeback ratio this month
-           divided by the tightest card-network threshold (capped at 1): the nearer the shop is to
-           a monitoring programme, the more each further chargeback costs.
+           divided by the ratio of the nearest card-network programme the next chargeback could
+           reach (one applies only from its minimum count), capped at 1; 0 while none is in reach
+           (disputes.ratio.pressure_of): the nearer the shop is to a monitoring programme, the more
+           each further chargeback costs.
 Recommend a full refund when expected ≥ the order total, a partial refund (a share of the total)
 when expected ≥ that share, a reship for carrier losses, else wait.
 

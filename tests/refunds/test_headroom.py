@@ -69,3 +69,29 @@ def test_the_ratio_endpoint_lists_this_months_warnings_per_shop(app, client, mon
         shop = session().query(Shop).filter_by(domain=SHOP).one()
         assert [w["level"] for w in ratio.warnings(session(), shop=shop, now=NOW)] == ["over"]
         assert ratio.warnings(session(), shop=shop, now=datetime(2020, 1, 15, tzinfo=UTC)) == []
+
+
+@pytest.mark.parametrize("orders,chargebacks,expected", [
+    # one chargeback in a small shop: 99+ to go before any programme's minimum count, whatever the ratio
+    (8, 1, 0.0), (13, 1, 0.0),
+    # 98 of 10,000: the next one makes 99, still under early warning's minimum of 100
+    (10_000, 98, 0.0),
+    # 99 of 10,000: the next one reaches early warning's minimum; 0.99% is 99% of its 1%
+    (10_000, 99, 0.99),
+    # 150 of 1,000: over ECM's 1.5% with its minimum count
+    (1_000, 150, 1.0),
+])
+def test_threshold_pressure_counts_only_programmes_the_next_chargeback_could_reach(orders, chargebacks, expected):
+    figures = ratio.figures(month="2026-11", orders=orders, counts={"chargeback": chargebacks, "inquiry": 5})
+    assert ratio.pressure_of(figures) == pytest.approx(expected)
+
+
+def test_one_chargeback_in_a_small_shop_adds_no_threshold_penalty_to_prompts(app, client):
+    install(client)
+    for n in range(10):
+        signed_webhook(client, "orders/create", order(6100 + n, created_at=NOW.isoformat()))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=6100, dispute_id=1))
+    signed_webhook(client, "disputes/create", dispute(order_id=6101, dispute_id=2))
+    [prompt] = [p for p in client.get("/api/refund-prompts", headers=bearer()).json["prompts"]
+                if p["order_id"] == 6101]
+    assert (prompt["rationale"]["threshold_penalty"], prompt["recommended"]) == ("0.00", "partial_refund")
