@@ -119,7 +119,7 @@ SHOP = {
         "id": ROW_ID, "order_id": INTEGER, "order_name": TEXT, "trigger": STRING, "recommended": STRING,
         "amount": nullable(MONEY), "currency": TEXT, "expected_chargeback_cost": nullable(MONEY),
         "rationale": ANY_OBJECT, "status": enum(*PROMPT_STATUSES), "created_at": DATE_TIME, "refund_id": TEXT,
-        "error": TEXT,
+        "error": TEXT, "note": TEXT,
     }),
     "RefundPromptList": obj({"prompts": array(ref("RefundPrompt"))}),
     "Refunded": obj({"status": enum("refunded"), "refund_id": TEXT}),

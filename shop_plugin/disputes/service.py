@@ -12,6 +12,7 @@ from shop_plugin.orders.models import Fulfillment
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
 from shop_plugin.refunds import service as refunds
+from shop_plugin.refunds import standing
 from shop_plugin.shops.models import Shop
 
 FINAL = ("won", "lost", "accepted", "charge_refunded")
@@ -27,6 +28,11 @@ def on_dispute(s: Session, *, shop: Shop, payload: dict, now: datetime) -> None:
     detail = (f"{reason.title()} {payload['id']} ({payload.get('reason') or 'no reason given'}) for "
               f"{payload.get('amount')} {payload.get('currency')}: {status}; evidence due "
               f"{payload.get('evidence_due_by') or 'n/a'}.")
+    if reason == "dispute" and order_id and status not in standing.SETTLED:
+        # The bank has the money back (or is taking it): a refund would pay twice. Set aside before the
+        # ticket closes, so the note reaches it; one raised under this chargeback stays while it is open.
+        standing.set_aside(s, shop=shop, order_id=int(order_id), reason=standing.refund_blocked(payload["id"], status),
+                           now=now, keep_withheld=status not in FINAL)
     if status in FINAL:
         tickets.close(s, shop=shop, subject=subject, note=f"{detail} Closed: the dispute is {status}.", now=now)
         return

@@ -19,7 +19,7 @@ p(trigger), the chance the order ends in a chargeback if nothing is done (mercha
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from shop_plugin.validation import Errors
@@ -83,6 +83,12 @@ def assess(*, trigger: str, total: Decimal, refunded: Decimal, pressure: float, 
         "formula": f"{p} × ({total} + {fee} + {handling}) + {penalty} = {expected}",
     }
     return Assessment(recommended, amount, expected, rationale)
+
+
+def withheld(assessment: Assessment, why: str) -> Assessment:
+    """No refund recommended, whatever the arithmetic says, and why (a refund that cannot help)."""
+    return replace(assessment, recommended="wait", amount=Decimal(0),
+                   rationale={**assessment.rationale, "refund_cost": "0", "refund_blocked": why})
 
 
 def check_refund_rules(errors: Errors, path: str, value) -> None:

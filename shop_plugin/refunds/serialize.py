@@ -11,4 +11,4 @@ def prompt_json(p: RefundPrompt, names: dict[int, str]) -> dict:
             "trigger": p.trigger, "recommended": p.recommended, "amount": money_str(p.amount, p.currency),
             "currency": p.currency, "expected_chargeback_cost": money_str(p.expected_chargeback_cost, p.currency),
             "rationale": p.rationale, "status": p.status, "created_at": iso(p.created_at),
-            "refund_id": p.refund_shopify_id, "error": p.error}
+            "refund_id": p.refund_shopify_id, "error": p.error, "note": p.note}

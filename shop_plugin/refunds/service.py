@@ -16,7 +16,7 @@ from shop_plugin.effects.models import Effect
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.orders.models import Order, Refund
 from shop_plugin.orders.serialize import money_str
-from shop_plugin.refunds import cost, shopify_refunds
+from shop_plugin.refunds import cost, shopify_refunds, standing
 from shop_plugin.refunds.models import RefundPrompt
 from shop_plugin.shops.models import Shop
 
@@ -58,6 +58,9 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
                              pressure=pressure(s, shop=shop, timezone=settings["timezone"], now=now),
                              rules=cost.rules_of(settings))
+    chargeback = standing.blocking_chargeback(s, shop=shop, order_id=order.shopify_id)
+    if chargeback is not None:
+        assessment = cost.withheld(assessment, standing.refund_blocked(chargeback.shopify_id, chargeback.status))
     # Not beside a prompt still open: pending, being refunded, or failed (whose refund may yet turn out
     # to have been made, or which the merchant may retry or dismiss): one refund question at a time.
     unsettled = s.scalar(select(RefundPrompt.id).where(
@@ -108,7 +111,12 @@ def run_automatic(shop: Shop, payload: dict) -> dict:
     from shop_plugin.extensions import session
 
     s = session()
-    prompt = accept(s, shop=shop, prompt_id=payload["prompt_id"], note=AUTO_NOTE)
+    try:
+        prompt = accept(s, shop=shop, prompt_id=payload["prompt_id"], note=AUTO_NOTE)
+    except PromptError as exc:
+        if exc.status == 422:  # e.g. a chargeback came first: trying again cannot help
+            raise effects.EffectRejected(str(exc)) from exc
+        raise
     if prompt.status != "refunded":
         raise RetryLater(f"automatic refund not done yet: {prompt.error}")
     tickets.note_open_tickets(s, shop=shop, order_id=prompt.order_shopify_id, now=utcnow(),
@@ -193,6 +201,9 @@ def accept(s: Session, *, shop: Shop, prompt_id: int, amount: str | None = None,
         raise PromptError("no such refund prompt", 404)
     if prompt.status == "refunded":
         return prompt
+    chargeback = standing.blocking_chargeback(s, shop=shop, order_id=prompt.order_shopify_id)
+    if chargeback is not None:  # whatever the prompt's status: a page left open may still show it
+        raise PromptError(f"no refund: {standing.refund_blocked(chargeback.shopify_id, chargeback.status)}", 422)
     order = s.scalars(select(Order).where(Order.shop_id == shop.id, Order.shopify_id ==
                                           prompt.order_shopify_id)).one()
     refunded = refunded_so_far(s, shop=shop, order_id=order.shopify_id)

@@ -149,7 +149,7 @@ def test_server_errors_and_timeouts_back_off_and_write_once(app, shopify):
     assert [status for _, _, _, status in shopify.calls] == [500, 502, 503, 0, 200]
 
 
-AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["chargeback_unfulfilled"],
+AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["inquiry"],
                                        "max_order_amount": "100.00", "max_per_day": 5}}}
 
 
@@ -165,7 +165,7 @@ def test_a_refund_whose_answer_is_lost_is_retried_with_its_key_and_made_once(app
     order_payload = dict(ORDER, id=6, total_price="80.00", financial_status="paid", fulfillments=[], refunds=[],
                          admin_graphql_api_id="gid://shopify/Order/6", created_at=now, updated_at=now)
     assert signed_webhook(client, "orders/create", order_payload).status_code == 200
-    dispute = dict(fixture("disputes_create.rest_fixture.json"), id=66, order_id=6, type="chargeback",
+    dispute = dict(fixture("disputes_create.rest_fixture.json"), id=66, order_id=6, type="inquiry",
                    status="needs_response", amount="80.00", initiated_at=now)
     assert signed_webhook(client, "disputes/create", dispute).status_code == 200
     [refund] = state.effects(app, kind="automatic_refund")

@@ -79,15 +79,6 @@ def test_a_dispute_without_an_order_still_gets_one_ticket(app, client):
     assert prompts(client) == []
 
 
-def test_a_chargeback_on_a_never_fulfilled_order_prompts_a_full_refund(app, client):
-    install(client)
-    signed_webhook(client, "orders/create", order())
-    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
-    [prompt] = prompts(client)
-    assert (prompt["trigger"], prompt["recommended"], prompt["amount"]) == (
-        "chargeback_unfulfilled", "full_refund", "80.00")
-
-
 def test_accepting_refunds_once_even_with_eight_concurrent_clicks(app, client, fake_shopify):
     install(client)
     signed_webhook(client, "orders/create", order())
@@ -264,7 +255,7 @@ def test_the_evidence_pack_gathers_promise_timeline_delivery_and_refunds(app, cl
     assert client.get("/api/disputes/77/evidence", headers=bearer(OTHER_SHOP)).status_code == 404
 
 
-AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["chargeback_unfulfilled"],
+AUTO = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["inquiry"],
                                        "max_order_amount": "100.00", "max_per_day": 1}}}
 
 
@@ -272,18 +263,18 @@ def test_automatic_refunds_follow_the_merchants_rule_and_caps(app, client, fake_
     install(client)
     assert client.put("/api/settings", json=AUTO, headers=bearer()).status_code == 200
     signed_webhook(client, "orders/create", order(4001))
-    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4001, dispute_id=1))
+    signed_webhook(client, "disputes/create", dispute(order_id=4001, dispute_id=1))
     [done] = prompts(client)
     assert done["status"] == "refunded" and len(fake_shopify.graphql_calls("refundCreate")) == 1
     ticket = client.get("/api/tickets?order_id=4001", headers=bearer()).json["tickets"][0]
     notes = client.get(f"/api/tickets/{ticket['id']}", headers=bearer()).json["messages"]
     assert any("automatically" in n["body"] for n in notes)
     signed_webhook(client, "orders/create", order(4002))
-    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4002, dispute_id=2))
+    signed_webhook(client, "disputes/create", dispute(order_id=4002, dispute_id=2))
     capped = next(p for p in prompts(client) if p["order_id"] == 4002)
     assert capped["status"] == "pending" and "limit 1" in capped["error"]
     signed_webhook(client, "orders/create", order(4003, total="500.00"))
-    signed_webhook(client, "disputes/create", dispute(kind="chargeback", order_id=4003, dispute_id=3))
+    signed_webhook(client, "disputes/create", dispute(order_id=4003, dispute_id=3))
     assert next(p for p in prompts(client) if p["order_id"] == 4003)["status"] == "pending"
     assert len(fake_shopify.graphql_calls("refundCreate")) == 1
 
