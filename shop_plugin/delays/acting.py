@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import one_at_a_time
-from shop_plugin.delays.rules import Verdict
+from shop_plugin.delays.rules import PROMPT_TRIGGERS, Verdict
 from shop_plugin.helpdesk import bulk_open
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import get_order
-from shop_plugin.refunds import choices
+from shop_plugin.refunds import choices, standing
 from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
 
@@ -77,3 +77,7 @@ def _follow_up(s: Session, case: Case, offers: list[str], prompts: list[str], re
     if resolve:
         tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
                         note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
+        # A prompt a delay raised no longer stands; one from the customer's words or a dispute still does.
+        standing.set_aside(s, shop=shop, order_id=order.shopify_id, triggers=PROMPT_TRIGGERS, now=now,
+                           reason=f"the order was delivered (seen {now.isoformat(timespec='minutes')}), "
+                                  "so the delay that raised it is over")

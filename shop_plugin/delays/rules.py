@@ -25,6 +25,8 @@ DEFAULT_RULES = {
     "past_promise": {"enabled": True},
     "likely_lost": {"enabled": True, "days": 14},
 }
+# Refund-prompt triggers raised by delays (see `_prompts`): delivery ends every one of them.
+PROMPT_TRIGGERS = ("past_promise", "likely_lost", "delivery_exception")
 MOVING = {"carrier_picked_up", "picked_up", "in_transit", "out_for_delivery", "attempted_delivery",
           "ready_for_pickup", "delivered", "delayed", "failure"}
 EXCEPTIONS = {"failure", "attempted_delivery", "delayed"}
