@@ -16,6 +16,8 @@ from shop_plugin.effects.models import Effect
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.orders.models import Order, Refund
 from shop_plugin.orders.serialize import money_str
+from shop_plugin.orders.service import get_order
+from shop_plugin.promises import service as promises
 from shop_plugin.refunds import cost, shopify_refunds, standing
 from shop_plugin.refunds.models import RefundPrompt
 from shop_plugin.shops.models import Shop
@@ -53,14 +55,10 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     one_at_a_time(s, REFUND_CAPS, shop.id)
     if order.total_price is None or order.financial_status in ("refunded", "voided"):
         return None
-    refunded = Decimal(money_str(refunded_so_far(s, shop=shop, order_id=order.shopify_id), order.currency))
     total = Decimal(money_str(order.total_price, order.currency))  # the currency's own decimals
-    assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
-                             pressure=pressure(s, shop=shop, timezone=settings["timezone"], now=now),
-                             rules=cost.rules_of(settings))
-    chargeback = standing.blocking_chargeback(s, shop=shop, order_id=order.shopify_id)
-    if chargeback is not None:
-        assessment = cost.withheld(assessment, standing.refund_blocked(chargeback.shopify_id, chargeback.status))
+    assessment = _assess(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now)
+    if assessment is None:
+        return None
     # Not beside a prompt still open: pending, being refunded, or failed (whose refund may yet turn out
     # to have been made, or which the merchant may retry or dismiss): one refund question at a time.
     unsettled = s.scalar(select(RefundPrompt.id).where(
@@ -81,6 +79,49 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
         _maybe_automatic(s, shop=shop, prompt_id=prompt_id, trigger=trigger, total=total,
                          recommended=assessment.recommended, settings=settings, now=now, allowed=automatic)
     return prompt_id
+
+
+def _assess(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict,
+            now: datetime) -> cost.Assessment | None:
+    """The recommendation for this order and trigger now, on what is left to refund (None: nothing is)."""
+    refunded = Decimal(money_str(refunded_so_far(s, shop=shop, order_id=order.shopify_id), order.currency))
+    total = Decimal(money_str(order.total_price, order.currency))
+    if refunded >= total:
+        return None
+    assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
+                             pressure=pressure(s, shop=shop, timezone=settings["timezone"], now=now),
+                             rules=cost.rules_of(settings))
+    chargeback = standing.blocking_chargeback(s, shop=shop, order_id=order.shopify_id)
+    if chargeback is not None:
+        assessment = cost.withheld(assessment, standing.refund_blocked(chargeback.shopify_id, chargeback.status))
+    return assessment
+
+
+def refit(s: Session, *, shop: Shop, order_id: int, now: datetime) -> None:
+    """A refund made elsewhere (Shopify admin, another app) leaves less to refund: the order's pending prompt
+    is assessed again on what is left, so it never offers more, or set aside when nothing is left."""
+    prompt = s.scalars(select(RefundPrompt).where(RefundPrompt.shop_id == shop.id, RefundPrompt.status == "pending",
+                                                  RefundPrompt.order_shopify_id == order_id)).first()
+    order = get_order(s, shop=shop, shopify_id=order_id) if prompt is not None else None
+    if order is None or order.total_price is None:
+        return
+    settings = promises.get_settings(s, shop=shop)[0]
+    assessment = _assess(s, shop=shop, order=order, trigger=prompt.trigger, settings=settings, now=now)
+    if assessment is None:
+        refunded = money_str(refunded_so_far(s, shop=shop, order_id=order_id), order.currency)
+        standing.set_aside(s, shop=shop, order_id=order_id, now=now, reason=(
+            f"nothing is left to refund ({refunded} of {money_str(order.total_price, order.currency)} "
+            f"{order.currency or ''} refunded already)"))
+        return
+    result = s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.status == "pending")
+                       .values(recommended=assessment.recommended, amount=assessment.amount,
+                               expected_chargeback_cost=assessment.expected_chargeback_cost,
+                               rationale=assessment.rationale))
+    if result.rowcount == 1:
+        tickets.note_open_tickets(s, shop=shop, order_id=order_id, now=now, body=(
+            f"Refund prompt #{prompt.id} assessed again after a refund made elsewhere "
+            f"({assessment.rationale['already_refunded']} refunded so far): recommend "
+            f"{assessment.recommended.replace('_', ' ')}; {assessment.rationale['formula']}."))
 
 
 def _maybe_automatic(s: Session, *, shop: Shop, prompt_id: int, trigger: str, total: Decimal, recommended: str,

@@ -1,4 +1,5 @@
 """refunds/create: money returned to the customer."""
+from shop_plugin.db import utcnow
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
@@ -10,5 +11,6 @@ def handle(ctx: HandlerContext) -> None:
     orders.record_refund(session(), shop=ctx.shop, payload=ctx.payload)
     refunds.reconcile(session(), shop=ctx.shop, payload=ctx.payload)
     ctx.order_id = int(ctx.payload["order_id"])
+    refunds.refit(session(), shop=ctx.shop, order_id=ctx.order_id, now=utcnow())
     if ctx.order_id:
         delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)
