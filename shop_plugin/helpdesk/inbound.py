@@ -2,7 +2,11 @@
 
 `receive` threads it (by In-Reply-To/References, then by an order named in it, then by the
 sender's open inquiry), opens or reopens the ticket, stores files, tags it, tells the refund
-intent hook, and schedules the acknowledgement when the message opened the ticket."""
+intent hook, and schedules the acknowledgement when the message opened the ticket.
+
+An automatic reply (out of office, RFC 3834 Auto-Submitted) is no customer message: it opens no
+ticket and reopens none, is neither tagged, acknowledged nor heard by the refund intent hook, and
+only lands, marked automatic (source AUTO_REPLY), on a ticket it threads into."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +18,7 @@ from sqlalchemy.orm import Session
 from shop_plugin.helpdesk import ack, actions, tagging
 from shop_plugin.helpdesk import threads as thread
 from shop_plugin.helpdesk.attachments import Attachment
-from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketAttachment, TicketEntry
+from shop_plugin.helpdesk.models import AUTO_REPLY, OPEN_STATUSES, Ticket, TicketAttachment, TicketEntry
 from shop_plugin.helpdesk.service import add_system_line, open_or_update
 from shop_plugin.orders.models import Order
 from shop_plugin.promises import service as promises
@@ -47,8 +51,8 @@ class Incoming:
 
 @dataclass
 class Received:
-    ticket: Ticket
-    entry: TicketEntry
+    ticket: Ticket | None  # None: an automatic reply to no ticket, not kept
+    entry: TicketEntry | None
     created: bool = False
     reopened: bool = False
     duplicate: bool = False
@@ -56,7 +60,8 @@ class Received:
 
 def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Received:
     """Store one customer message on its ticket (see the module docstring). A Message-ID this
-    shop already has is a no-op that returns the stored message."""
+    shop already has is a no-op that returns the stored message. An automatic reply that threads
+    into no ticket is not kept (ticket and entry None)."""
     if incoming.message_id:
         known = s.scalars(select(TicketEntry).where(TicketEntry.shop_id == shop.id,
                                                     TicketEntry.message_id == incoming.message_id)).one_or_none()
@@ -64,36 +69,62 @@ def receive(s: Session, *, shop: Shop, incoming: Incoming, now: datetime) -> Rec
             return Received(ticket=s.get(Ticket, known.ticket_id), entry=known, duplicate=True)
     settings, _ = promises.get_settings(s, shop=shop)
     order = thread.order_named(s, shop=shop, incoming=incoming)
+    if incoming.auto_reply:
+        return _automatic(s, shop, incoming, order, now)
     ticket, created, reopened = _ticket_for(s, shop, incoming, order, settings, now)
     stranger = order is not None and ticket.order_shopify_id == order.shopify_id and \
         (order.email or "").lower() != incoming.sender and (created or ticket.customer_email != incoming.sender)
     _buyer_takes_over(s, shop, ticket, incoming, order, now)
     _fill_in(ticket, incoming, order)
-    entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="inbound", body=incoming.body or "(no text)",
-                        author=(incoming.sender_name or incoming.sender)[:100], message_id=incoming.message_id,
-                        in_reply_to=incoming.in_reply_to, email_from=incoming.sender, email_to=incoming.recipient,
-                        source=incoming.source, sender_verified=_verified(incoming, order), created_at=now)
-    s.add(entry)
-    s.flush()
+    entry = _entry(s, shop, ticket, incoming, order, now)
     _notes(s, shop, ticket, entry, incoming, order if stranger else None, now)
     tagging.apply(s, shop=shop, ticket=ticket, text=f"{incoming.subject}\n{incoming.body}", settings=settings,
                   now=now)
     ticket.updated_at = now
     intent.on_customer_message(s, shop=shop, ticket=ticket, entry=entry, now=now)
-    if (created or reopened) and not incoming.auto_reply and entry.sender_verified is not False:
+    if (created or reopened) and entry.sender_verified is not False:
         ack.schedule(s, shop=shop, ticket=ticket, entry=entry, settings=settings, now=now)
     return Received(ticket=ticket, entry=entry, created=created, reopened=reopened)
 
 
-def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None, settings: dict,
-                now: datetime) -> tuple[Ticket, bool, bool]:
-    """(ticket, created, reopened)."""
+def _automatic(s: Session, shop: Shop, incoming: Incoming, order: Order | None, now: datetime) -> Received:
+    """An automatic reply: kept on the ticket it threads into, as it is, marked automatic; else dropped."""
+    ticket = _existing(s, shop, incoming, order)
+    if ticket is None:
+        return Received(ticket=None, entry=None)
+    entry = _entry(s, shop, ticket, incoming, order, now)
+    _notes(s, shop, ticket, entry, incoming, None, now)
+    return Received(ticket=ticket, entry=entry)
+
+
+def _entry(s: Session, shop: Shop, ticket: Ticket, incoming: Incoming, order: Order | None,
+           now: datetime) -> TicketEntry:
+    entry = TicketEntry(shop_id=shop.id, ticket_id=ticket.id, kind="inbound", body=incoming.body or "(no text)",
+                        author=(incoming.sender_name or incoming.sender)[:100], message_id=incoming.message_id,
+                        in_reply_to=incoming.in_reply_to, email_from=incoming.sender, email_to=incoming.recipient,
+                        source=AUTO_REPLY if incoming.auto_reply else incoming.source,
+                        sender_verified=_verified(incoming, order), created_at=now)
+    s.add(entry)
+    s.flush()
+    return entry
+
+
+def _existing(s: Session, shop: Shop, incoming: Incoming, order: Order | None) -> Ticket | None:
+    """The ticket the message threads into: by its Message-IDs (the open twin of a finished one), else the
+    order's open inquiry, else the sender's."""
     ticket = thread.by_message_ids(s, shop=shop, ids=(incoming.in_reply_to, *reversed(incoming.references)))
     if ticket is not None and ticket.status not in OPEN_STATUSES:
         ticket = thread.open_twin(s, shop=shop, ticket=ticket) or ticket
     if ticket is None:
         ticket = (thread.open_ticket(s, shop=shop, subject=f"order:{order.shopify_id}", reason=REASON) if order
                   else thread.senders_open_ticket(s, shop=shop, sender=incoming.sender))
+    return ticket
+
+
+def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None, settings: dict,
+                now: datetime) -> tuple[Ticket, bool, bool]:
+    """(ticket, created, reopened)."""
+    ticket = _existing(s, shop, incoming, order)
     if ticket is None:
         subject = f"order:{order.shopify_id}" if order else thread.customer_subject(incoming.sender)
         ticket, created = open_or_update(s, shop=shop, order_id=order.shopify_id if order else None, reason=REASON,
@@ -101,8 +132,6 @@ def _ticket_for(s: Session, shop: Shop, incoming: Incoming, order: Order | None,
                                          settings=settings, now=now, subject=subject)
         if created:
             return ticket, True, False
-    if incoming.auto_reply:  # an out-of-office answer is kept, but changes nothing
-        return ticket, False, False
     was = ticket.status
     if was != "open":
         actions.update_ticket(s, shop=shop, ticket=ticket, changes={"status": "open"}, staff=None, now=now)
@@ -164,5 +193,6 @@ def _notes(s: Session, shop: Shop, ticket: Ticket, entry: TicketEntry, incoming:
                              "was sent, and it cannot trigger an automatic refund.")
     if incoming.auto_reply:
         add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
-                        body="This message is an automatic reply (e.g. out of office): it sends no acknowledgement "
-                             "and does not change the ticket's status.")
+                        body="This message is an automatic reply (e.g. out of office): it sends no acknowledgement, "
+                             "does not change the ticket's status or deadlines and does not count as the customer "
+                             "writing.")

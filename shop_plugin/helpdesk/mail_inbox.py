@@ -2,7 +2,8 @@
 retry is a no-op), then read, routed to a shop by its address and threaded onto a ticket.
 
 Processing runs right after the commit, in the same request. A mail that cannot be read is kept
-as `rejected` with the reason; a temporary failure (the database) leaves the row `received` and
+as `rejected` with the reason, an automatic reply that threads into no ticket as
+`auto_reply`; a temporary failure (the database) leaves the row `received` and
 raises, so the provider retries and the stored row is processed then. Should the provider give up,
 or the web process die between the commit and the processing, the periodic `sweep` processes it.
 
@@ -117,6 +118,8 @@ def _handle(s: Session, row: InboundEmail, now: datetime) -> tuple[str, str | No
         refused=tuple(mail.refused),
         sender_verified=sender_auth.verified(mail.message, mail.sender, config["INBOUND_AUTHSERV_ID"],
                                              headers_cut=mail.headers_cut)))
+    if received.ticket is None:
+        return "auto_reply", "automatic reply (out of office) to no ticket: nothing opened"
     row.ticket_id = received.ticket.id
     return "threaded", ("duplicate message" if received.duplicate else "new ticket" if received.created
                         else "reopened the ticket" if received.reopened else None)

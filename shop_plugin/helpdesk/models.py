@@ -32,6 +32,8 @@ POSTGRES_ONLY_INDEXES = frozenset({"ix_ticket_entries_body_trgm", "ix_tickets_te
 # inbound: from the customer; reply: from staff to the customer; note: internal, by staff;
 # system: written by ShipPromise (delay found, refund prompt, status change).
 ENTRY_KINDS = ("inbound", "reply", "note", "system")
+# The source of an inbound entry that is an automatic reply (out of office): kept, but nobody wrote it.
+AUTO_REPLY = "auto_reply"
 
 
 class StaffMember(Base):
@@ -119,7 +121,7 @@ class TicketEntry(Base):
     # of the order's logged-in customer), False when the provider's checks failed, None if unchecked.
     sender_verified: Mapped[bool | None] = mapped_column(Boolean)
     email_to: Mapped[str | None] = mapped_column(String(320))
-    source: Mapped[str | None] = mapped_column(String(20))  # email | form | admin | api
+    source: Mapped[str | None] = mapped_column(String(20))  # email | form | admin | api | auto_reply
     delivery_status: Mapped[str | None] = mapped_column(String(20))  # replies: queued | sent | bounced | failed
     delivery_detail: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -167,7 +169,8 @@ class InboundEmail(Base):
     sender: Mapped[str | None] = mapped_column(String(320))
     message_id: Mapped[str | None] = mapped_column(String(255))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), default="received")  # received|threaded|bounce|unroutable|rejected
+    # received | threaded | bounce | unroutable | rejected | auto_reply (an automatic reply to no ticket)
+    status: Mapped[str] = mapped_column(String(20), default="received")
     detail: Mapped[str | None] = mapped_column(String(300))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,8 @@ Two signals, each a refund-prompt trigger (raised once per order, never beside a
 (in en, ko or id, after NFKC normalisation and case folding), and `repeated_contact`, a third
 inbound message about the order within seven days. Only messages from the order's own email address
 count: an order number is easy to guess, and a stranger's words must not refund someone else's order.
+Automatic replies (out of office, kept on a ticket with source "auto_reply") are nobody's words: they
+never count.
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.helpdesk.models import AUTO_REPLY, Ticket, TicketEntry
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
 from shop_plugin.refunds import service as refunds
@@ -64,6 +66,7 @@ def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry,
         .select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
         .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
                TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",
+               or_(TicketEntry.source.is_(None), TicketEntry.source != AUTO_REPLY),
                TicketEntry.created_at >= now - WINDOW, TicketEntry.created_at <= now,
                TicketEntry.id != (entry.id or 0))).one()
     this_proven = 1 if entry.sender_verified is True else 0
@@ -72,7 +75,7 @@ def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry,
 
 def on_customer_message(s: Session, *, shop: Shop, ticket: Ticket, entry: TicketEntry, now: datetime) -> None:
     """Called once for every inbound customer message stored on a ticket."""
-    if entry.kind != "inbound" or ticket.order_shopify_id is None:
+    if entry.kind != "inbound" or entry.source == AUTO_REPLY or ticket.order_shopify_id is None:
         return
     order = get_order(s, shop=shop, shopify_id=ticket.order_shopify_id)
     if order is None or not order.email or (entry.email_from or "").lower() != order.email.lower():
