@@ -14,6 +14,7 @@ from shop_plugin.shopify.client import shop_handle
 
 log = logging.getLogger(__name__)
 TIMEOUT = 20
+AUTO_GENERATED = "auto-generated"  # RFC 3834: sent on the store's own initiative, not in answer to a message
 
 
 def send(message: EmailMessage) -> str:
@@ -91,7 +92,8 @@ def store_name(shop, settings: dict) -> str:
 def customer_message(*, store: str, to: str, reply_to: str | None, message_id: str, subject: str,
                      template: str, context: dict, unsubscribe_url: str | None = None) -> EmailMessage:
     """A store's email to its customer: From the store's name at MAIL_FROM, text and HTML parts
-    rendered from `emails/<template>.txt|.html`, and a one-click unsubscribe when given."""
+    rendered from `emails/<template>.txt|.html`, and a one-click unsubscribe when given. Marked as
+    automatic mail (RFC 3834), so the customer's out-of-office does not answer it."""
     message = EmailMessage(policy=CUSTOMER_MAIL)
     message["Subject"] = subject
     message["From"] = formataddr((store, current_app.config["MAIL_FROM"]))
@@ -99,6 +101,7 @@ def customer_message(*, store: str, to: str, reply_to: str | None, message_id: s
     if reply_to:
         message["Reply-To"] = reply_to
     message["Message-ID"] = f"<{message_id}@{current_app.config['MAIL_DOMAIN']}>"
+    message["Auto-Submitted"] = AUTO_GENERATED
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: clients POST, never GET

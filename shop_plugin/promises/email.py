@@ -37,6 +37,7 @@ def compose(*, shop: Shop, order, promise, settings: dict) -> EmailMessage:
         message["Reply-To"] = reply_to
     # Stable per order: a retried send is recognisable as the same message.
     message["Message-ID"] = f"<promise.{order.shopify_id}.{shop.id}@{current_app.config['MAIL_DOMAIN']}>"
+    message["Auto-Submitted"] = mailer.AUTO_GENERATED  # RFC 3834: auto-responders do not answer it
     context = {"lang": lang, "greeting": GREETINGS[lang], "order": order, "promise": promise, "store": store}
     message.set_content(render_template("emails/promise.txt", **context))
     message.add_alternative(render_template("emails/promise.html", **context), subtype="html")

@@ -53,6 +53,11 @@ def test_the_email_is_sent_once_in_the_customers_language(make_app, smtp_server)
     assert "발송" in text and "년" in text
 
 
+def test_the_email_is_marked_auto_generated_so_auto_responders_do_not_answer_it(make_app, smtp_server):
+    _, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", placed_now())
+    assert sink.messages[0]["Auto-Submitted"] == "auto-generated"
+
 def test_merchant_text_is_escaped_in_the_html_part(make_app, smtp_server):
     _, client, sink = setup(make_app, smtp_server)
     signed_webhook(client, "orders/create", placed_now())
