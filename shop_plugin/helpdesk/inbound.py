@@ -1,8 +1,9 @@
 """A customer message, by email or the contact form, onto the right ticket.
 
-`receive` threads it (by In-Reply-To/References, then by an order named in it, then by the
-sender's open inquiry), opens or reopens the ticket, stores files, tags it, tells the refund
-intent hook, and schedules the acknowledgement when the message opened the ticket.
+`receive` threads it (by In-Reply-To/References, to our mail or a delay notice, then by an order
+named in it, then by the sender's open inquiry), opens or reopens the ticket, stores files, tags
+it, tells the refund intent hook, and schedules the acknowledgement when the message opened the
+ticket.
 
 An automatic reply (out of office, RFC 3834 Auto-Submitted) is no customer message: it opens no
 ticket and reopens none, is neither tagged, acknowledged nor heard by the refund intent hook, and
@@ -110,9 +111,11 @@ def _entry(s: Session, shop: Shop, ticket: Ticket, incoming: Incoming, order: Or
 
 
 def _existing(s: Session, shop: Shop, incoming: Incoming, order: Order | None) -> Ticket | None:
-    """The ticket the message threads into: by its Message-IDs (the open twin of a finished one), else the
-    order's open inquiry, else the sender's."""
-    ticket = thread.by_message_ids(s, shop=shop, ids=(incoming.in_reply_to, *reversed(incoming.references)))
+    """The ticket the message threads into: by its Message-IDs, ours or a delay notice's (the open twin of a
+    finished one), else the order's open inquiry, else the sender's."""
+    ids = (incoming.in_reply_to, *reversed(incoming.references))
+    ticket = thread.by_message_ids(s, shop=shop, ids=ids) or thread.by_notice(s, shop=shop, ids=ids,
+                                                                               sender=incoming.sender)
     if ticket is not None and ticket.status not in OPEN_STATUSES:
         ticket = thread.open_twin(s, shop=shop, ticket=ticket) or ticket
     if ticket is None:

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
+from shop_plugin.notify.notices import notice_of
 from shop_plugin.orders.models import Order
 from shop_plugin.promises.text import language
 from shop_plugin.shops.models import Shop
@@ -35,6 +36,25 @@ def by_message_ids(s: Session, *, shop: Shop, ids) -> Ticket | None:
     for message_id in wanted:
         if message_id in found:
             return s.get(Ticket, found[message_id])
+    return None
+
+
+def by_notice(s: Session, *, shop: Shop, ids, sender: str) -> Ticket | None:
+    """The ticket of the first of `ids` that is a delay notice this shop sent to `sender`: the open ticket of
+    the notice's order and reason, else the latest one (to reopen). The sender must be the order's address,
+    where the notice went: notice Message-IDs are counted, so anyone could name another order's."""
+    for message_id in dict.fromkeys(ids):
+        notice = notice_of(s, shop=shop, message_id=message_id)
+        if notice is None:
+            continue
+        email = s.scalar(select(Order.email).where(Order.shop_id == shop.id,
+                                                   Order.shopify_id == notice.order_shopify_id))
+        if not email or email.lower() != sender:
+            return None
+        subject = f"order:{notice.order_shopify_id}"
+        return open_ticket(s, shop=shop, subject=subject, reason=notice.reason) or s.scalars(
+            select(Ticket).where(Ticket.shop_id == shop.id, Ticket.subject == subject, Ticket.reason == notice.reason)
+            .order_by(Ticket.id.desc()).limit(1)).one_or_none()
     return None
 
 

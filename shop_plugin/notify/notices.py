@@ -1,6 +1,7 @@
 """Delay notices: scheduled with the ticket, sent by email once per order and reason."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from email.message import EmailMessage
 
@@ -22,6 +23,22 @@ from shop_plugin.promises.calendar import BusinessCalendar
 from shop_plugin.promises.text import babel_locale, fill, language
 from shop_plugin.promises.window import transit_days
 from shop_plugin.shops.models import Shop
+
+MESSAGE_ID = re.compile(r"^<notice\.(\d{1,18})\.(\d{1,18})@([^<>\s@]+)>$")
+
+
+def message_id(notice: Notice, shop: Shop) -> str:
+    """The local part of a notice's Message-ID: stable, so a retried send is the same message, and
+    readable again (`notice_of`) when the customer answers it."""
+    return f"notice.{notice.id}.{shop.id}"
+
+
+def notice_of(s: Session, *, shop: Shop, message_id: str | None) -> Notice | None:
+    """The shop's notice whose Message-ID this is (as `compose` wrote it), if any."""
+    found = MESSAGE_ID.match(message_id or "")
+    if found is None or int(found[2]) != shop.id or found[3] != current_app.config["MAIL_DOMAIN"]:
+        return None
+    return s.scalars(select(Notice).where(Notice.shop_id == shop.id, Notice.id == int(found[1]))).one_or_none()
 
 
 def _serializer() -> URLSafeSerializer:
@@ -95,7 +112,7 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
     }
     return mailer.customer_message(
         store=context["store"], to=order.email, reply_to=mailer.reply_address(shop, settings),
-        message_id=f"notice.{notice.id}.{shop.id}", subject=fill(wording.SUBJECT[lang], values),
+        message_id=message_id(notice, shop), subject=fill(wording.SUBJECT[lang], values),
         template="delay_notice", context=context, unsubscribe_url=context["unsubscribe_url"])
 
 
