@@ -32,6 +32,7 @@ class Opening:
     note: str
     settings: dict
     tags: tuple[str, ...] = ()
+    locale: str | None = None  # the customer's language (the order's), for what staff send from the ticket
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -80,5 +81,5 @@ def _row(o: Opening, now: datetime, sla: dict) -> dict:
     shop_id, subject, reason = o.key
     return {"shop_id": shop_id, "order_shopify_id": o.order_id, "subject": subject, "reason": reason,
             "status": "open", "priority": priority, "tags": sorted({reason, *o.tags}), "created_at": now,
-            "updated_at": now, "first_response_due_at": first_due, "resolution_due_at": resolution_due,
-            "due_at": first_due}
+            "updated_at": now, "locale": o.locale, "first_response_due_at": first_due,
+            "resolution_due_at": resolution_due, "due_at": first_due}

@@ -26,9 +26,13 @@ def thread_ids(s, *, shop: Shop, ticket_id: int, before_id: int) -> list[str]:
 def subject_for(s, *, shop: Shop, ticket: Ticket) -> str:
     if ticket.title:
         return ticket.title if ticket.title.lower().startswith("re:") else f"Re: {ticket.title}"
-    name = s.scalar(select(Order.name).where(Order.shop_id == shop.id, Order.shopify_id == ticket.order_shopify_id)) \
+    order = s.execute(select(Order.name, Order.customer_locale).where(
+        Order.shop_id == shop.id, Order.shopify_id == ticket.order_shopify_id)).first() \
         if ticket.order_shopify_id else None
-    words = phrases.words(ticket.locale)  # the customer's language, like the rest of the mail
+    name = order.name if order else None
+    # the customer's language, like the rest of the mail: a ticket ShipPromise opened (a delay, a dispute)
+    # may have none of its own, and then the order's is theirs
+    words = phrases.words(ticket.locale or (order.customer_locale if order else None))
     return words["reply_subject_order"].replace("{name}", name) if name else words["reply_subject"]
 
 

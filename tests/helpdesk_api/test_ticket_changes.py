@@ -159,6 +159,19 @@ def test_a_reply_without_a_title_has_a_subject_in_the_customers_language(make_ap
     assert [m["Subject"] for m in sink.messages] == [subject]
 
 
+@pytest.mark.parametrize(("locale", "subject"), [
+    ("ko-KR", "주문 #5001 관련 안내"), ("id", "Tentang pesanan Anda #5001")])
+def test_a_reply_on_a_ticket_the_system_opened_has_a_subject_in_the_orders_language(make_app, smtp_server, locale,
+                                                                                    subject):
+    """Delay and dispute tickets are opened by ShipPromise, with no language of their own."""
+    url, sink = smtp_server
+    app = make_app(env={"SMTP_URL": url})
+    rows.order(app, 5001, customer_locale=locale)
+    ticket_id = rows.ticket(app, order_shopify_id=5001, customer_email="buyer5001@example.com", reason="stalled")
+    assert app.test_client().post(f"/api/tickets/{ticket_id}/messages", json={"kind": "reply", "body": "Soon."},
+                                  headers=bearer()).status_code == 201
+    assert [m["Subject"] for m in sink.messages] == [subject]
+
 def test_a_canned_reply_fills_the_body_for_the_ticket(app, client):
     rows.order(app, 5001)
     ticket_id = rows.ticket(app, order_shopify_id=5001)

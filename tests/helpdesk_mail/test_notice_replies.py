@@ -29,6 +29,11 @@ def test_a_delay_notice_is_marked_auto_generated(desk):
     assert notice["Auto-Submitted"] == "auto-generated"
 
 
+def test_a_delay_ticket_opened_by_the_scan_is_in_the_orders_language(desk):
+    ticket, _ = noticed(desk)
+    assert ticket.locale == "en"  # the seeded order's customer_locale
+
+
 def test_a_reply_to_a_delay_notice_threads_into_the_orders_delay_ticket(desk):
     ticket, notice = noticed(desk)
     desk.post(compose("It still has not shipped, what now?", sender=BUYER, subject=f"Re: {notice['Subject']}",
