@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time, get_timezone_name
+from babel.dates import format_skeleton, format_time, get_time_format, get_timezone_name
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,7 +41,16 @@ def when(moment: datetime, settings: dict, locale: str | None) -> str:
     zone, babel = shop_zone(settings), babel_locale(locale)
     name = "UTC" if zone.key in ("UTC", "Etc/UTC") else get_timezone_name(zone, "long", locale=babel)
     return (f"{format_skeleton('yMMMEd', moment, tzinfo=zone, locale=babel)} "
-            f"{format_time(moment, 'short', tzinfo=zone, locale=babel)} ({name})")
+            f"{format_time(moment, short_time(babel), tzinfo=zone, locale=babel)} ({name})")
+
+
+def short_time(babel) -> str:
+    """The locale's short time pattern, but with the day period written out where its short form is
+    Latin: Babel's Korean data gives "AM 10:00", Koreans write "오전 10:00" (the wide form)."""
+    pattern = get_time_format("short", locale=babel).pattern
+    if babel.language == "ko" and "a" in pattern and "aaaa" not in pattern:
+        pattern = pattern.replace("a", "aaaa", 1)
+    return pattern
 
 
 def text(s: Session, *, shop: Shop, ticket: Ticket, settings: dict, due: str, proven: bool = True) -> str:

@@ -2,11 +2,13 @@
 with the first-response deadline in the shop's time zone."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
 from shop_plugin.extensions import session
+from shop_plugin.helpdesk import ack
 from shop_plugin.notify.optouts import opt_out
 from tests.helpdesk_mail.conftest import INBOUND, ORDER, compose, mail
 
@@ -22,10 +24,17 @@ def test_a_new_ticket_is_acknowledged_once_in_korean_with_the_promised_time(desk
     text = sent.get_body(("plain",)).get_content()
     due = ticket.first_response_due_at.astimezone(ZoneInfo("Asia/Seoul"))
     assert text.startswith("홍길동님, 안녕하세요.") and "까지 답변드리겠습니다" in text
-    assert format_time(due, "short", locale="ko") in text and "대한민국 시간" in text and f"{due.day}일" in text
+    assert format_time(due, "aaaa h:mm", locale="ko") in text and "대한민국 시간" in text and f"{due.day}일" in text
     [entry] = [e for e in desk.entries(ticket.id, kind="system") if e.message_id]
     assert entry.message_id == sent["Message-ID"] and entry.delivery_status == "sent" and entry.body == text.strip()
 
+
+def test_korean_times_read_ojeon_or_ohu_not_am_or_pm():
+    settings = {"timezone": "Asia/Seoul"}
+    afternoon = ack.when(datetime(2026, 11, 24, 6, tzinfo=UTC), settings, "ko")
+    assert afternoon == "2026년 11월 24일 (화) 오후 3:00 (대한민국 시간)"
+    assert "오전 10:00" in ack.when(datetime(2026, 11, 24, 1, tzinfo=UTC), settings, "ko-KR")
+    assert "3:00\u202fPM" in ack.when(datetime(2026, 11, 24, 6, tzinfo=UTC), settings, "en")
 
 def test_english_and_indonesian_wording(desk):
     desk.post(mail("plain.eml"))
