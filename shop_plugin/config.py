@@ -52,7 +52,8 @@ def _check_database_url(url: str) -> None:
 
 
 def _check_scheme(name: str, value: str | None, schemes: tuple[str, ...], example: str) -> None:
-    if value and (urlparse(value).scheme not in schemes or not (urlparse(value).netloc or urlparse(value).path)):
+    parsed = urlparse(value or "")
+    if value and (parsed.scheme not in schemes or not (parsed.netloc or parsed.path)):
         raise ConfigError(f"{name} must be a {' or '.join(s + '://' for s in schemes)} URL such as {example}")
 
 

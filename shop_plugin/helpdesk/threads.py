@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.notify.notices import notice_of
 from shop_plugin.orders.models import Order
+from shop_plugin.orders.service import get_order
 from shop_plugin.promises.text import language
 from shop_plugin.shops.models import Shop
 
@@ -47,9 +48,8 @@ def by_notice(s: Session, *, shop: Shop, ids, sender: str) -> Ticket | None:
         notice = notice_of(s, shop=shop, message_id=message_id)
         if notice is None:
             continue
-        email = s.scalar(select(Order.email).where(Order.shop_id == shop.id,
-                                                   Order.shopify_id == notice.order_shopify_id))
-        if not email or email.lower() != sender:
+        order = get_order(s, shop=shop, shopify_id=notice.order_shopify_id)
+        if order is None or not order.email or order.email.lower() != sender:
             return None
         subject = f"order:{notice.order_shopify_id}"
         return open_ticket(s, shop=shop, subject=subject, reason=notice.reason) or s.scalars(

@@ -6,6 +6,8 @@ shop has a supplier rule with a `tag`, the tags of the order's products are read
 """
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from shop_plugin.effects.service import EffectRejected, RetryLater
@@ -14,6 +16,7 @@ from shop_plugin.shopify.client import legacy_id
 from shop_plugin.shops.models import Shop
 
 QUERY = "query ProductTags($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id tags } } }"
+log = logging.getLogger(__name__)
 PAGE = 250  # ids Shopify takes in one nodes query
 
 
@@ -25,9 +28,28 @@ def has_tag_rules(settings: dict) -> bool:
     return any("tag" in rule for rule in settings.get("suppliers") or [])
 
 
-def product_ids(payload: dict) -> set[int]:
-    return {int(li["product_id"]) for li in payload.get("line_items") or []
-            if str(li.get("product_id") or "").isdigit()}
+def product_id(line_item: dict) -> int | None:
+    raw = str(line_item.get("product_id") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def for_orders(orders: list[tuple[Shop, dict]], *, wait: bool) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(shop id, product id) → tags, for the products of these orders (of shops with tag rules), one
+    lookup per shop. A shop whose tags cannot be read: TagsUnavailable with `wait`, else none and a
+    warning (its orders are promised by vendor alone)."""
+    wanted: dict[int, tuple[Shop, set[int]]] = {}
+    for shop, payload in orders:
+        ids = {product_id(li) for li in payload.get("line_items") or []} - {None}
+        wanted.setdefault(shop.id, (shop, set()))[1].update(ids)
+    found = {}
+    for shop_id, (shop, ids) in wanted.items():
+        try:
+            found.update({(shop_id, product): tags for product, tags in lookup(shop, ids).items()})
+        except TagsUnavailable as exc:
+            if wait:
+                raise
+            log.warning("%s; promising its orders by vendor alone", exc)
+    return found
 
 
 def lookup(shop: Shop, ids: set[int]) -> dict[int, tuple[str, ...]]:

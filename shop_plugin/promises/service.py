@@ -136,14 +136,16 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]], *, wait_fo
               if (created_at := parse_time(payload.get("created_at"))) is not None]
     promised = _promised(s, [(shop.id, int(payload["id"])) for shop, payload, _, new in wanted if not new])
     wanted = [w for w in wanted if (w[0].id, int(w[1]["id"])) not in promised]
-    tags = _product_tags(s, [(shop, payload) for shop, payload, _, _ in wanted], wait_for_tags)
+    settings_of = {shop.id: get_settings(s, shop=shop) for shop, _, _, _ in wanted}
+    tags = product_tags.for_orders([(shop, payload) for shop, payload, _, _ in wanted
+                                    if product_tags.has_tag_rules(settings_of[shop.id][0])], wait=wait_for_tags)
     made = []  # (promise row, payload, whether the customer is emailed it)
     for shop, payload, created_at, _ in wanted:
         order_id = int(payload["id"])
-        settings, version = get_settings(s, shop=shop)
+        settings, version = settings_of[shop.id]
         country = (payload.get("shipping_address") or {}).get("country_code")
         locale = payload.get("customer_locale")
-        items = [Item(vendor=li.get("vendor"), tags=tags.get((shop.id, _product_id(li)), ()))
+        items = [Item(vendor=li.get("vendor"), tags=tags.get((shop.id, product_tags.product_id(li)), ()))
                  for li in payload.get("line_items") or []]
         try:
             window = order_window(settings, created_at, country, items)
@@ -176,27 +178,6 @@ def promise_orders(s: Session, orders: list[tuple[Shop, dict, bool]], *, wait_fo
 
 _KEY = ["shop_id", "order_shopify_id"]
 
-
-def _product_id(line_item: dict) -> int | None:
-    raw = str(line_item.get("product_id") or "")
-    return int(raw) if raw.isdigit() else None
-
-
-def _product_tags(s: Session, orders: list[tuple[Shop, dict]], wait: bool) -> dict[tuple[int, int], tuple[str, ...]]:
-    """(shop id, product id) → tags, for the products of orders of shops with tag rules."""
-    wanted: dict[int, tuple[Shop, set[int]]] = {}
-    for shop, payload in orders:
-        if product_tags.has_tag_rules(get_settings(s, shop=shop)[0]):
-            wanted.setdefault(shop.id, (shop, set()))[1].update(product_tags.product_ids(payload))
-    found = {}
-    for shop_id, (shop, ids) in wanted.items():
-        try:
-            found.update({(shop_id, product): tags for product, tags in product_tags.lookup(shop, ids).items()})
-        except product_tags.TagsUnavailable as exc:
-            if wait:
-                raise
-            log.warning("%s; promising its orders by vendor alone", exc)
-    return found
 
 
 def _promised(s: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:

@@ -100,8 +100,7 @@ def _span(start: date, end: date, babel, short: bool) -> str:
 def _in_language(texts: dict, locale: str | None) -> str | None:
     """The merchant's text for the customer's locale: the exact tag (pt-BR), else its language (pt),
     else another region of that language (pt-PT); None if there is none in that language."""
-    tag = (locale or "en").replace("_", "-").lower()
-    primary = tag.split("-")[0]
+    tag, primary = (locale or "en").replace("_", "-").lower(), _primary(locale)
     by_tag = {key.replace("_", "-").lower(): text for key, text in texts.items() if text}
     return by_tag.get(tag) or by_tag.get(primary) or next(
         (text for key, text in by_tag.items() if key.split("-")[0] == primary), None)
