@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     from shop_plugin.effects import service as _effects  # noqa: F401 - registers after-commit enqueueing
     from shop_plugin.extensions import Database
     from shop_plugin.shopify import client
+    from webhooks import receiver
 
     try:
         settings = config.load(env)
@@ -31,6 +32,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.session_interface = NoCookieSessions()
+    receiver.mount(app)  # POST /webhooks, in front of Flask's routing (inside what jobs.init_app may wrap)
     Database().init_app(app)
     jobs.init_app(app)
     client.init_app(app)
@@ -72,10 +74,9 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.reconcile.views import bp as reconcile
     from shop_plugin.refunds.choice_views import bp as choices
     from shop_plugin.refunds.views import bp as refunds
-    from webhooks.receiver import bp as webhooks
 
     blueprints = (admin, delays, disputes, events, health, helpdesk, notify, orders, promises, reconcile, refunds,
-                  storefront, webhooks, choices, desk, api, helpdesk_mail, contact, csat)
+                  storefront, choices, desk, api, helpdesk_mail, contact, csat)
     app.url_map.converters.update(int=IdConverter, row_id=RowIdConverter)  # before any rule is added
     for bp in blueprints:
         app.register_blueprint(bp)

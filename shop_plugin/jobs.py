@@ -290,15 +290,22 @@ def init_app(app: Flask) -> None:
 
 def _start_periodic_on_first_request(app: Flask) -> None:
     """Without Redis there is no scheduler process: the serving process runs periodic jobs.
-    Started on the first request so CLI commands (migrations) never start it."""
+    Started on the first request (any request: it wraps the whole WSGI app, the webhook receiver
+    included) so CLI commands (migrations) never start it."""
     from shop_plugin import schedule
 
-    started = []
+    serve = app.wsgi_app
+    started: list = []
+    lock = threading.Lock()
 
-    @app.before_request
-    def start_periodic() -> None:
+    def start_periodic_then_serve(environ, start_response):
         if not started:
-            started.append(schedule.start_inline_timer(app))
+            with lock:
+                if not started:
+                    started.append(schedule.start_inline_timer(app))
+        return serve(environ, start_response)
+
+    app.wsgi_app = start_periodic_then_serve
 
 
 def queue() -> InlineQueue | RQQueue:

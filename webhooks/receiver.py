@@ -1,14 +1,26 @@
-"""POST /webhooks: verify, store raw, enqueue, answer. Nothing else happens on this path."""
+"""POST /webhooks: verify, store raw, enqueue, answer. Nothing else happens on this path.
+
+Every delivery of every shop comes through here, so the receiver is a WSGI endpoint mounted in
+front of Flask's routing (`mount`), not a blueprint route: Flask's per-request machinery (request
+context, URL matching, response hooks and their header bookkeeping) cost as much CPU as storing the
+delivery does. It runs inside the app's context like any view (config, database, queue), reads the
+body with werkzeug's request (size limit, chunked bodies), and answers itself: 200 empty once the
+row is committed, JSON errors otherwise, 503 when the database could not make it durable.
+"""
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import cache
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from shop_plugin import jobs
 from shop_plugin.db import parse_time, utcnow
@@ -21,7 +33,7 @@ from webhooks.driver_insert import DriverInsert
 from webhooks.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
-bp = Blueprint("webhooks", __name__)
+PATH = "/webhooks"
 REQUIRED = ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
 # Header → its column. A value longer than its column (or holding a NUL) can never be stored: that is a
 # bad request (400), not a temporary failure (503) that Shopify would retry for hours.
@@ -32,15 +44,60 @@ _LIMITS = tuple((header, header.title(), WebhookEvent.__table__.c[column].type.l
                 for header, column in STORED.items())
 COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "triggered_at", "headers", "body",
            "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
+_HEADERS = [("X-Content-Type-Options", "nosniff")]  # every answer; none is HTML, none is cached
+Answer = tuple[str, bytes, list[tuple[str, str]]]  # status line, body, headers
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-@bp.post("/webhooks")
-def receive():
+def mount(app: Flask) -> None:
+    """Put the receiver in front of the app's routing: requests for PATH come here, the rest go on."""
+    app.wsgi_app = Receiver(app, app.wsgi_app)
+
+
+class Receiver:
+    def __init__(self, app: Flask, routes: WSGIApp) -> None:
+        self.app, self.routes = app, routes
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH:
+            return self.routes(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "POST":
+            status, body, headers = _error("405 METHOD NOT ALLOWED", "webhooks are POSTed")
+            headers = [*headers, ("Allow", "POST")]
+        else:
+            with self.app.app_context():
+                try:
+                    answer = receive(Request(environ))
+                except SQLAlchemyError as exc:  # never acknowledge a delivery we could not make durable
+                    log.error("webhook not stored: %s", exc)
+                    answer = _error("503 SERVICE UNAVAILABLE", "temporarily unavailable", [("Retry-After", "5")])
+                except HTTPException as exc:  # werkzeug's: body over MAX_CONTENT_LENGTH (413), cut short (400)
+                    return exc(environ, start_response)
+                except Exception:
+                    if self._propagate():
+                        raise
+                    log.exception("webhook receiver failed")
+                    answer = _error("500 INTERNAL SERVER ERROR", "internal error")
+            if not isinstance(answer, tuple):  # shopifyapp's own response (verification failed)
+                return answer(environ, start_response)
+            status, body, headers = answer
+        start_response(status, [*_HEADERS, *headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _propagate(self) -> bool:
+        """As Flask decides for its views: exceptions reach the caller in tests and debugging."""
+        propagate = self.app.config.get("PROPAGATE_EXCEPTIONS")
+        return propagate if propagate is not None else (self.app.testing or self.app.debug)
+
+
+def receive(request: Request):
+    """The answer to one delivery: an Answer, or shopifyapp's response when verification failed."""
+    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
     raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH, before anything else
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
-        return jsonify(error="the body is not UTF-8 text; its signature cannot be checked"), 401
+        return _error("401 UNAUTHORIZED", "the body is not UTF-8 text; its signature cannot be checked")
     result = shopify().verify_webhook_req(webhook_req(request, text))
     if not result.ok:
         return shopify_response(result)
@@ -48,14 +105,19 @@ def receive():
     missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
-        return jsonify(error=f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}"), 400
+        return _error("400 BAD REQUEST",
+                      f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}")
     too_long = _unstorable(headers, domain)
     if too_long:
-        return jsonify(error=f"header(s) too long or holding a NUL character: {', '.join(too_long)}"), 400
+        return _error("400 BAD REQUEST", f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
     event_id = _store(headers, domain, raw)
     if event_id is not None:
         _enqueue(event_id)
-    return "", 200
+    return "200 OK", b"", []
+
+
+def _error(status: str, message: str, headers: list[tuple[str, str]] | None = None) -> Answer:
+    return status, json.dumps({"error": message}).encode(), [("Content-Type", "application/json"), *(headers or [])]
 
 
 def _unstorable(headers: dict[str, str], domain: str) -> list[str]:
@@ -120,10 +182,3 @@ def _enqueue(event_id: int) -> None:
         jobs.enqueue_soon(processing.process_event, event_id)
     except Exception:
         log.exception("could not enqueue webhook event %s; the sweeper will", event_id)
-
-
-@bp.errorhandler(SQLAlchemyError)
-def database_unavailable(exc):
-    """Never acknowledge a delivery we could not make durable: Shopify will retry it."""
-    log.error("webhook not stored: %s", exc)
-    return jsonify(error="temporarily unavailable"), 503, {"Retry-After": "5"}

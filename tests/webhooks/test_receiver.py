@@ -212,3 +212,65 @@ def test_a_failed_commit_is_answered_5xx_and_the_retry_is_processed(app, client)
         run_sql(app, ALLOW_INSERTS[dialect])
     assert signed_webhook(client, "orders/create", ORDER, webhook_id="commit-fails").status_code == 200
     assert [e.status for e in stored(app)] == ["processed"]
+
+
+def test_other_methods_on_the_webhook_path_get_405_and_store_nothing(app, client):
+    for method in ("GET", "PUT", "DELETE"):
+        response = client.open("/webhooks", method=method)
+        assert response.status_code == 405, method
+        assert response.headers["Allow"] == "POST"
+    assert stored(app) == []
+
+
+def test_a_body_cut_short_is_a_bad_request_and_stores_nothing(app):
+    """Content-Length promises more than arrives (the sender hung up): werkzeug's 400, no row."""
+    body = json.dumps(ORDER).encode()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        import socket
+        head = "".join(f"{k}: {v}\r\n" for k, v in webhook_headers("orders/create", body).items())
+        with socket.create_connection(server.server_address, timeout=5) as sock:
+            sock.sendall(f"POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode()
+                         + body[:100])
+            sock.shutdown(socket.SHUT_WR)
+            answer = sock.recv(1024)
+    finally:
+        server.shutdown()
+    assert answer.startswith(b"HTTP/1.1 4") or answer.startswith(b"HTTP/1.0 4")
+    assert stored(app) == []
+
+
+def test_an_unexpected_error_answers_500_without_a_traceback_and_logs_it(make_app, monkeypatch, caplog):
+    import webhooks.receiver as receiver
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    monkeypatch.setattr(receiver, "_unstorable", lambda headers, domain: 1 / 0)
+    response = signed_webhook(app.test_client(), "orders/create", ORDER)
+    assert response.status_code == 500 and response.get_json() == {"error": "internal error"}
+    assert "ZeroDivisionError" in caplog.text and "Traceback" not in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_other_paths_are_left_to_the_app(app, client):
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/webhooks/").status_code == 404
+
+
+def test_a_webhook_as_the_first_request_starts_the_embedded_periodic_jobs(make_app):
+    """Without Redis the web process runs the sweeper; the first request of any kind starts it."""
+    def periodic() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "periodic-jobs" and t.is_alive()}
+
+    before = periodic()
+    app = make_app(env={"INLINE_JOBS": "thread"})
+    assert periodic() == before  # building the app (a CLI command, a migration) starts nothing
+    try:
+        assert signed_webhook(app.test_client(), "orders/create", ORDER).status_code == 200
+        started = periodic() - before
+        assert len(started) == 1
+        assert signed_webhook(app.test_client(), "orders/create", ORDER).status_code == 200
+        assert periodic() - before == started
+    finally:
+        for thread in periodic() - before:
+            thread.stop.set()
