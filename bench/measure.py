@@ -64,7 +64,9 @@ def _jobs(plan: Plan, target: Target, tag: str, first_order_id: int, rate: float
                warmup=plan.warmup if rate == 0 else 0.0, seconds=plan.seconds, body_bytes=plan.body_bytes)
     per_proc = [plan.connections // plan.processes + (k < plan.connections % plan.processes)
                 for k in range(plan.processes)]
-    return [replace(base, seed=zlib.crc32(f"{tag}{k}".encode()), connections=per_proc[k],
+    # The seed names the workload (its first order id): two runs with the same tag send different webhook
+    # ids, so a second round is new deliveries, not Shopify retries of the first round's.
+    return [replace(base, seed=zlib.crc32(f"{tag}{k}-{first_order_id}".encode()), connections=per_proc[k],
                     first_order_id=first_order_id + k * 10**8, tag=f"{tag}{k}",
                     rate=rate / plan.processes, phase=k / plan.processes)
             for k in range(plan.processes)]
