@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from shop_plugin.admin.fields import Field, Locales, Rows, Spec
 from shop_plugin.delays.rules import DEFAULT_RULES
+from shop_plugin.notify import wording as notices
 from shop_plugin.promises.calendar import WEEKDAYS
 from shop_plugin.promises.settings import DEFAULTS
 from shop_plugin.promises.text import BUILT_IN, TEMPLATE_NAMES
@@ -90,9 +91,13 @@ SECTIONS: dict[str, Section] = {  # url name -> section
             Field("email.from_name", "Sender name", optional=True, maxlength=100, help="Default: the store's name."),
             Field("email.reply_to", "Reply-to address", optional=True, maxlength=254,
                   help="Default: the store's support inbox."),
-            Locales("texts", "Promise wording", names=TEMPLATE_NAMES, placeholders=BUILT_IN, multiline=False,
+            Locales("texts", "Promise and delay-notice wording", names=TEMPLATE_NAMES + notices.MERCHANT_TEXTS,
+                    placeholders={lang: {**BUILT_IN.get(lang, {}), **notices.MERCHANT_PLACEHOLDERS.get(lang, {})}
+                                  for lang in {*BUILT_IN, *notices.MERCHANT_PLACEHOLDERS}},
+                    multiline=False,
                     help="Leave a text empty to use ours (shown greyed). Placeholders: {ship_by}, {deliver_from}, "
-                         "{deliver_to}, {dates}, {country}, {days}."),
+                         "{deliver_to}, {dates}, {country}, {days}; in the notice_… texts (the first sentence of a "
+                         "delay email, en/ko/id): {order}, {ship_by}, {deliver_to}."),
         )),
     "delays": Section(
         "Delay rules", "Which delays open tickets and after how many days.", ("delay_rules",), tuple(

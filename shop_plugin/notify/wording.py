@@ -84,3 +84,9 @@ UNSUBSCRIBE = {
     "ko": "배송 안내 메일을 받지 않으시겠어요?",
     "id": "Tidak ingin menerima kabar pengiriman lewat email?",
 }
+
+# What a merchant may reword (settings `texts.<en|ko|id>.notice_<case>`): the what-happened sentence
+# of each notice. The rest (what the store is doing, the estimate, how to reply) stays ours.
+MERCHANT_TEXTS = tuple(f"notice_{case}" for case in HAPPENED["en"])
+MERCHANT_PLACEHOLDERS = {lang: {f"notice_{case}": text for case, text in cases.items()}
+                         for lang, cases in HAPPENED.items()}

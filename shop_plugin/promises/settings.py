@@ -215,16 +215,19 @@ def _email(errors: Errors, path: str, value) -> None:
 
 
 def _templates(errors: Errors, path: str, value) -> None:
+    """Per locale, the merchant's wording for the promise texts and the delay notices' first sentence."""
+    from shop_plugin.notify.wording import MERCHANT_TEXTS
     from shop_plugin.promises.text import TEMPLATE_NAMES
 
+    names = TEMPLATE_NAMES + MERCHANT_TEXTS
     if not errors.check(isinstance(value, dict) and len(value) <= MAX_LOCALES, path,
                         f"must map up to {MAX_LOCALES} locales to {{template name: text}}"):
         return
     for locale, templates in value.items():
         at = f"{path}.{locale}"
         errors.check(bool(LOCALE_RE.match(str(locale))), at, "is not a locale code like en or pt-BR")
-        if errors.check(isinstance(templates, dict) and set(templates) <= set(TEMPLATE_NAMES), at,
-                        f"must map template names ({', '.join(TEMPLATE_NAMES)}) to text"):
+        if errors.check(isinstance(templates, dict) and set(templates) <= set(names), at,
+                        f"must map template names ({', '.join(names)}) to text"):
             for name, text in templates.items():
                 errors.check(isinstance(text, str) and len(text) <= 2000, f"{at}.{name}",
                              "must be text up to 2000 characters")

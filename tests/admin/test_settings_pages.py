@@ -295,3 +295,14 @@ def test_settings_pages_link_to_every_section(installed):
     for label in ("Shipping rules", "Support hours &amp; SLA", "Canned replies", "Policies", "Notification templates",
                   "Delay rules", "Auto-tag rules", "Refund rules", "Customer choice"):
         assert f">{label}</a>" in html
+
+
+def test_delay_notice_wording_is_offered_and_saved_beside_the_promise_wording(app, installed):
+    html = html_of(page(installed, "/settings/notifications"))
+    assert 'placeholder="Your order has not left our supplier yet; it was due to ship by {ship_by}."' in html
+    form = the_form(installed, "/settings/notifications")
+    en = next(k for k, v in form.items() if k.startswith("texts.") and k.endswith(".locale") and v == ["en"])
+    response = send(installed, "/settings/notifications", form, **{
+        en.replace(".locale", ".notice_stalled"): "Our carrier {order} is slow this week."})
+    assert response.status_code == 302
+    assert saved(app)["texts"] == {"en": {"notice_stalled": "Our carrier {order} is slow this week."}}

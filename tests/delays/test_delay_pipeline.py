@@ -325,3 +325,15 @@ def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_a
     assert [t.reason for t in tickets(app)] == ["past_promise"]
     body = sink.messages[-1].get_body(("plain",)).get_content()
     assert "We are tracing it" in body and "has not shipped" not in body
+
+
+def test_the_merchants_own_notice_wording_is_saved_and_sent_in_the_customers_language(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    wording = {"ko": {"notice_late_dispatch": "{order} 주문은 공급업체 사정으로 늦어지고 있습니다. (상점 문구)"}}
+    response = client.put("/api/settings", json={**RULES, "texts": wording}, headers=bearer())
+    assert response.status_code == 200, response.json
+    signed_webhook(client, "orders/create", order_payload())
+    scan(app, after_ship_by(client))
+    body = sink.messages[-1].get_body(("plain",)).get_content()
+    assert "#5001 주문은 공급업체 사정으로 늦어지고 있습니다. (상점 문구)" in body
+    assert "아직 공급업체에서 출발하지 않았습니다" not in body  # ours, replaced
