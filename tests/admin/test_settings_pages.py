@@ -242,11 +242,16 @@ def test_texts_per_language_are_read_from_rows_and_a_new_language_can_be_added(a
     assert twice.status_code == 422 and "appears twice" in html_of(twice)
 
 
+def locale_row(form: dict, lang: str) -> str:
+    """The form key of the texts row whose locale is `lang` (texts.<i>.locale)."""
+    return next(k for k, v in form.items() if k.startswith("texts.") and k.endswith(".locale") and v == [lang])
+
+
 def test_notification_templates_show_our_wording_until_replaced(app, installed):
     html = html_of(page(installed, "/settings/notifications"))
     assert 'placeholder="{ship_by}까지 발송됩니다.' in html
     form = the_form(installed, "/settings/notifications")
-    ko = next(k for k, v in form.items() if k.startswith("texts.") and k.endswith(".locale") and v == ["ko"])
+    ko = locale_row(form, "ko")
     response = send(installed, "/settings/notifications", form, **{
         ko.replace(".locale", ".ship_only"): "{ship_by} 발송", "email.enabled": "1",
         "email.reply_to": "not an address"})
@@ -301,7 +306,7 @@ def test_delay_notice_wording_is_offered_and_saved_beside_the_promise_wording(ap
     html = html_of(page(installed, "/settings/notifications"))
     assert 'placeholder="Your order has not left our supplier yet; it was due to ship by {ship_by}."' in html
     form = the_form(installed, "/settings/notifications")
-    en = next(k for k, v in form.items() if k.startswith("texts.") and k.endswith(".locale") and v == ["en"])
+    en = locale_row(form, "en")
     response = send(installed, "/settings/notifications", form, **{
         en.replace(".locale", ".notice_stalled"): "Our carrier {order} is slow this week."})
     assert response.status_code == 302
