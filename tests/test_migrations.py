@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -45,5 +46,29 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_of_the_models(database_url,
     app.extensions["database"].engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
     if not url.startswith("sqlite"):
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def test_webhook_bodies_are_compressed_with_lz4_on_postgresql_and_back_to_the_default_on_downgrade(
+        database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite does not compress values; the revision does nothing there")
+    url = _empty_database(database_url, tmp_path)
+    app = create_app(env=base_env(url))
+    method = ("SELECT attcompression FROM pg_attribute "
+              "WHERE attrelid = 'webhook_events'::regclass AND attname = 'body'")
+    try:
+        with app.app_context():
+            cfg = alembic_config()
+            cfg.attributes["configure_logger"] = False
+            command.upgrade(cfg, "head")
+            with psycopg.connect(url) as conn:
+                assert conn.execute(method).fetchone()[0] == "l"
+            command.downgrade(cfg, "d5e7a9c1f444")
+            with psycopg.connect(url) as conn:
+                assert conn.execute(method).fetchone()[0] == ""
+    finally:
+        app.extensions["database"].engine.dispose()
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
