@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import current_app
@@ -78,13 +78,14 @@ def schedule_many(s: Session, wanted: list[tuple[Shop, Order, str, dict]]) -> in
 
 
 def _estimate(settings: dict, order: Order, shipped: bool, locale: str | None) -> str:
-    """A fresh, honest range from today: remaining processing (if not shipped) plus transit."""
+    """A fresh, honest range from today (the store's today, in its time zone, as promises count):
+    remaining processing (if not shipped) plus transit."""
     from babel.dates import format_interval
 
     days = transit_days(settings, order.destination_country) or [7, 15]
     low, high = days[0], days[1] + (0 if shipped else settings["processing_days"][1])
     calendar = BusinessCalendar.of(order.destination_country)
-    today, skipped = date.today(), []
+    today, skipped = utcnow().astimezone(ZoneInfo(settings["timezone"])).date(), []
     start = calendar.add_business_days(today, max(low, 1), skipped)
     end = calendar.add_business_days(today, max(high, low, 1), skipped)
     return format_interval(start, end, "yMMMd", locale=babel_locale(locale))
