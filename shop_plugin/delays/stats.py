@@ -33,6 +33,10 @@ DAYS = {  # (later, earlier) → fractional days
 # the shop's calendar day of an instant: PostgreSQL knows the zones; SQLite is given their offsets (`_offsets`)
 LOCAL_DATE = {"postgresql": "CAST({a} AT TIME ZONE :tz AS DATE)"}
 
+# A fulfilment in one of these states moved nothing (a voided label, a failed request to the warehouse):
+# no dispatch, for the order's first shipment or for its carrier.
+LIVE_FULFILMENT = "({f}.status IS NULL OR {f}.status NOT IN ('cancelled', 'error', 'failure'))"
+
 GROUPS = {
     # one row per (group, order): suppliers are the distinct vendors of the order's line items
     "supplier": """
@@ -50,6 +54,7 @@ GROUPS = {
                f.created_at AS shipped_at, fd.at AS delivered_at
         FROM orders_in oi
         JOIN fulfillments f ON f.shop_id = :shop AND f.order_shopify_id = oi.shopify_id
+                            AND """ + LIVE_FULFILMENT.format(f="f") + """
         LEFT JOIN (SELECT e.fulfillment_shopify_id AS fid, MIN(e.happened_at) AS at FROM fulfillment_events e
                    WHERE e.shop_id = :shop AND e.status = 'delivered' GROUP BY e.fulfillment_shopify_id) fd
                ON fd.fid = f.shopify_id""",
@@ -64,7 +69,7 @@ WITH orders_in AS (
 ),
 first_ff AS (
     SELECT order_shopify_id, MIN(created_at) AS at FROM fulfillments
-    WHERE shop_id = :shop AND (status IS NULL OR status NOT IN ('cancelled', 'error', 'failure'))
+    WHERE shop_id = :shop AND """ + LIVE_FULFILMENT.format(f="fulfillments") + """
     GROUP BY order_shopify_id
 ),
 delivered AS (

@@ -129,3 +129,16 @@ def test_a_parcel_never_delivered_after_its_promise_counts_as_a_late_delivery(cl
     place(client, 2, "A", shipped_after=0.5)  # shipped on time, never delivered, promised weeks ago
     assert stats(client, "supplier")["A"]["on_time_delivery_rate"] == 0.5
     assert stats(client, "carrier")["DHL"]["on_time_delivery_rate"] == 0.5
+
+
+def test_a_cancelled_fulfilment_is_not_counted_against_its_carrier(client):
+    """A label voided with its carrier (fulfilment cancelled, re-shipped with another) is no dispatch
+    by that carrier and no parcel it failed to deliver."""
+    place(client, 1, "A", shipped_after=1, carrier="DHL", delivered_after=2)
+    voided = BASE + timedelta(days=1)
+    signed_webhook(client, "fulfillments/create", dict(
+        fixture("fulfillments_create.rest_fixture.json"), id=999, order_id=1, status="cancelled",
+        tracking_company="J&T", created_at=voided.isoformat(), updated_at=voided.isoformat()))
+    rows = stats(client, "carrier")
+    assert set(rows) == {"DHL"}
+    assert rows["DHL"]["on_time_delivery_rate"] is not None
