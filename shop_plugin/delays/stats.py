@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shop_plugin.db import UTCDateTime, dialect_name, utcnow
 from shop_plugin.delays.rules import REASONS
+from shop_plugin.delays.snapshots import DEAD_FULFILMENTS
 
 DAYS = {  # (later, earlier) → fractional days
     "sqlite": "(julianday({a}) - julianday({b}))",
@@ -35,7 +36,8 @@ LOCAL_DATE = {"postgresql": "CAST({a} AT TIME ZONE :tz AS DATE)"}
 
 # A fulfilment in one of these states moved nothing (a voided label, a failed request to the warehouse):
 # no dispatch, for the order's first shipment or for its carrier.
-LIVE_FULFILMENT = "({f}.status IS NULL OR {f}.status NOT IN ('cancelled', 'error', 'failure'))"
+LIVE_FULFILMENT = ("({f}.status IS NULL OR {f}.status NOT IN ("
+                   + ", ".join(f"'{status}'" for status in DEAD_FULFILMENTS) + "))")
 
 GROUPS = {
     # one row per (group, order): suppliers are the distinct vendors of the order's line items
