@@ -90,7 +90,8 @@ def send(shop: Shop, payload: dict) -> dict:
     base = current_app.config["SHOPIFY_APP_URL"]
     context = {"lang": lang, "words": phrases.TEXT[lang], "store": mailer.store_name(shop, settings),
                "links": [(r, f"{base}/csat/{token(shop_id=shop.id, ticket_id=ticket.id, rating=r)}") for r in RATINGS]}
-    message = customer_mail.envelope(shop, settings, entry, phrases.TEXT[lang]["csat_subject"])
+    message = customer_mail.envelope(shop, settings, entry, phrases.TEXT[lang]["csat_subject"],
+                                     auto=mailer.AUTO_GENERATED)
     message.set_content(render_template("emails/csat_request.txt", **context))
     message.add_alternative(render_template("emails/csat_request.html", **context), subtype="html")
     mailer.send(message)

@@ -49,9 +49,12 @@ def queue(s: Session, *, shop: Shop, ticket: Ticket, kind: str, author: str, bod
     return entry
 
 
-def envelope(shop: Shop, settings: dict, entry: TicketEntry, subject: str) -> EmailMessage:
+def envelope(shop: Shop, settings: dict, entry: TicketEntry, subject: str,
+             auto: str = "auto-replied") -> EmailMessage:
     """Headers of an automatic mail: threaded under the customer's message, answerable to the desk,
-    and marked (RFC 3834) so the customer's own auto-responder does not answer it."""
+    and marked (RFC 3834) so the customer's own auto-responder does not answer it: `auto-replied`
+    when it answers the customer's message (the acknowledgement), `auto-generated` when something
+    else set it off (the satisfaction survey, on resolution)."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = formataddr((mailer.store_name(shop, settings), current_app.config["MAIL_FROM"]))
@@ -63,7 +66,7 @@ def envelope(shop: Shop, settings: dict, entry: TicketEntry, subject: str) -> Em
     if entry.in_reply_to:
         message["In-Reply-To"] = entry.in_reply_to
         message["References"] = entry.in_reply_to
-    message["Auto-Submitted"] = "auto-replied"
+    message["Auto-Submitted"] = auto
     message["X-Auto-Response-Suppress"] = "All"
     return message
 

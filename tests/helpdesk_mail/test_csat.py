@@ -33,6 +33,8 @@ def test_resolving_a_conversation_emails_five_signed_links_in_the_customers_lang
     survey = desk.sink.messages[-1]
     assert survey["To"] == "hong@example.kr" and survey["Subject"] == "상담은 만족스러우셨나요?"
     assert survey["In-Reply-To"] == "<euckr.1@mail.example.kr>"
+    # sent because staff resolved the ticket, not in answer to a message: RFC 3834's auto-generated
+    assert survey["Auto-Submitted"] == "auto-generated"
     links = _links(survey)
     assert len(links) == 5 and len(set(links)) == 5
     html = survey.get_body(("html",)).get_content()
