@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import threading
 import time
@@ -182,3 +183,15 @@ def backdate_install(app, shop: str = SHOP) -> None:
         session().execute(update(Shop).where(Shop.domain == shop, Shop.installed_at.is_not(None))
                           .values(installed_at=datetime(2020, 1, 1, tzinfo=UTC)))
         session().commit()
+
+
+def post_chunked(app, path: str, body: bytes, headers: dict) -> str:
+    """POST through the WSGI app as a server passes a chunked body (no Content-Length, the input
+    terminated by the server: wsgi.input_terminated); the status line answered."""
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "SERVER_NAME": "x", "SERVER_PORT": "80",
+               "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+               "wsgi.input_terminated": True, "wsgi.errors": io.StringIO(), "HTTP_TRANSFER_ENCODING": "chunked",
+               **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"}}
+    status = []
+    b"".join(app(environ, lambda line, _headers, _exc=None: status.append(line)))
+    return status[0]

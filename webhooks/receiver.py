@@ -19,10 +19,11 @@ from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from shop_plugin import jobs
+from shop_plugin.bodies import read_body
 from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
@@ -92,7 +93,7 @@ class Receiver:
 
 def receive(request: Request):
     """The answer to one delivery: an Answer, or shopifyapp's response when verification failed."""
-    raw = _body(request, current_app.config["MAX_CONTENT_LENGTH"])
+    raw = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])  # 413 above it, before anything else
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
@@ -113,18 +114,6 @@ def receive(request: Request):
     if event_id is not None:
         _enqueue(event_id)
     return "200 OK", b"", []
-
-
-def _body(request: Request, limit: int) -> bytes:
-    """The body, or werkzeug's 413 above `limit`. With a Content-Length werkzeug refuses before reading;
-    a chunked body (no length) it reads up to the limit and stops without a word, which would have the
-    cut body checked against its signature (401). So such a body is read to one byte past the limit."""
-    chunked = request.content_length is None
-    request.max_content_length = limit + 1 if chunked else limit
-    raw = request.get_data(cache=True)
-    if len(raw) > limit:
-        raise RequestEntityTooLarge()
-    return raw
 
 
 def _error(status: str, message: str, headers: list[tuple[str, str]] | None = None) -> Answer:

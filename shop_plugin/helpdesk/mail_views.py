@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from shop_plugin.bodies import read_body
 from shop_plugin.db import utcnow
 from shop_plugin.extensions import session
 from shop_plugin.helpdesk import mail_inbox
@@ -26,8 +27,7 @@ def inbound_email():
         abort(404)
     if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
         return jsonify(error="unauthorized"), 401
-    request.max_content_length = MAX_MAIL
-    raw = request.get_data(cache=False)  # 413 above MAX_MAIL, before anything is stored
+    raw = read_body(request, MAX_MAIL)  # 413 above MAX_MAIL, chunked or not, before anything is stored
     if not raw.strip():
         return jsonify(error="empty body: post the raw MIME message"), 400
     row, fresh = mail_inbox.store(session(), raw=raw, envelope_to=request.headers.get(ENVELOPE_HEADER), now=utcnow())

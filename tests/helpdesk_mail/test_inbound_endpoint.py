@@ -2,8 +2,8 @@
 routed by the shop handle in the address."""
 from __future__ import annotations
 
-from tests.helpdesk_mail.conftest import compose, mail
-from tests.support import OTHER_SHOP, fixture, signed_webhook
+from tests.helpdesk_mail.conftest import INBOUND_SECRET, compose, mail
+from tests.support import OTHER_SHOP, fixture, post_chunked, signed_webhook
 
 
 def test_it_rejects_a_missing_or_wrong_secret_and_stores_nothing(desk):
@@ -24,6 +24,17 @@ def test_it_refuses_mail_over_ten_mebibytes_and_stores_nothing(desk):
     raw = compose("x" * (10 * 1024 * 1024 + 1))
     assert desk.post(raw).status_code == 413
     assert desk.inbound() == []
+
+
+def test_a_chunked_mail_over_ten_mebibytes_is_refused_not_stored_cut_at_the_limit(desk):
+    raw = compose("x" * (10 * 1024 * 1024 + 1))
+    assert post_chunked(desk.app, "/inbound/email", raw,
+                        {"X-ShipPromise-Inbound-Secret": INBOUND_SECRET}).startswith("413")
+    assert desk.inbound() == []
+    small = mail("plain.eml")
+    assert post_chunked(desk.app, "/inbound/email", small,
+                        {"X-ShipPromise-Inbound-Secret": INBOUND_SECRET}).startswith("202")
+    assert [row.raw for row in desk.inbound()] == [small]
 
 
 def test_mail_between_the_app_wide_limit_and_ten_mebibytes_is_accepted_and_cut(desk):

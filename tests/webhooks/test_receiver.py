@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from shop_plugin.events.models import WebhookEvent
 from shop_plugin.extensions import session
-from tests.support import OLD_SECRET, SHOP, fixture, signed_webhook, webhook_headers
+from tests.support import OLD_SECRET, SHOP, fixture, post_chunked, signed_webhook, webhook_headers
 
 ORDER = fixture("orders_create.rest_fixture.json")
 
@@ -276,23 +276,10 @@ def test_a_webhook_as_the_first_request_starts_the_embedded_periodic_jobs(make_a
             thread.stop.set()
 
 
-def _chunked(app, body: bytes, headers: dict) -> str:
-    """POST through the WSGI app as a server passes a chunked body: no Content-Length, the input
-    terminated by the server (wsgi.input_terminated)."""
-    import io
-
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks", "SERVER_NAME": "x", "SERVER_PORT": "80",
-               "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-               "wsgi.input_terminated": True, "wsgi.errors": io.StringIO(), "HTTP_TRANSFER_ENCODING": "chunked",
-               **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"}}
-    status = []
-    b"".join(app(environ, lambda s, h, e=None: status.append(s)))
-    return status[0]
-
-
 def test_a_chunked_body_over_5_mib_is_413_not_cut_at_the_limit_and_refused_as_unsigned(app):
     body = b'{"pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
-    assert _chunked(app, body, webhook_headers("orders/create", body)).startswith("413")
+    assert post_chunked(app, "/webhooks", body, webhook_headers("orders/create", body)).startswith("413")
     small = json.dumps(ORDER).encode()
-    assert _chunked(app, small, webhook_headers("orders/create", small, webhook_id="chunked")).startswith("200")
+    headers = webhook_headers("orders/create", small, webhook_id="chunked")
+    assert post_chunked(app, "/webhooks", small, headers).startswith("200")
     assert [e.webhook_id for e in stored(app)] == ["chunked"]
