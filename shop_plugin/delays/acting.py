@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import one_at_a_time
-from shop_plugin.delays.rules import PROMPT_TRIGGERS, Verdict
+from shop_plugin.delays.rules import PROMPT_TRIGGERS, REASONS, Verdict
 from shop_plugin.helpdesk import bulk_open
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.notify import notices
@@ -24,7 +24,7 @@ from shop_plugin.refunds import choices, standing
 from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
 
-SELF_RESOLVING = ("late_dispatch", "no_tracking", "not_picked_up", "stalled")
+SELF_RESOLVING = REASONS  # delivery ends every delay: a failed attempt, a missed date, a parcel thought lost
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,10 @@ def _follow_up(s: Session, case: Case, offers: list[str], prompts: list[str], re
     for trigger in prompts:
         refunds.raise_prompt(s, shop=shop, order=order, trigger=trigger, settings=case.settings, now=now)
     if resolve:
-        tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
-                        note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")
         # A prompt a delay raised no longer stands; one from the customer's words or a dispute still does.
+        # Set aside first, so the note saying so lands on the delay tickets while they are still open.
         standing.set_aside(s, shop=shop, order_id=order.shopify_id, triggers=PROMPT_TRIGGERS, now=now,
                            reason=f"the order was delivered (seen {now.isoformat(timespec='minutes')}), "
                                   "so the delay that raised it is over")
+        tickets.resolve(s, shop=shop, order_id=order.shopify_id, reasons=SELF_RESOLVING, now=now,
+                        note=f"Delivered; resolved automatically at {now.isoformat(timespec='minutes')}.")

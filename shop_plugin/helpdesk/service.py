@@ -9,7 +9,7 @@ from sqlalchemy import String, and_, cast, exists, or_, select, text, union_all,
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import dialect_insert, dialect_name
-from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
+from shop_plugin.helpdesk.models import AUTO_REPLY, OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.helpdesk.sla import due_times
 from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
@@ -73,11 +73,32 @@ def close(s: Session, *, shop: Shop, subject: str, note: str, now: datetime) -> 
 
 
 def resolve(s: Session, *, shop: Shop, order_id: int, reasons: tuple[str, ...], note: str, now: datetime) -> int:
-    """Resolve the order's open tickets for these reasons, each with a note; returns how many."""
+    """Resolve the order's open tickets for these reasons, each with a note; returns how many. A ticket
+    whose customer wrote last (their message awaits an answer) gets the note but stays open: what set
+    it off is over, the conversation is not."""
     tickets = s.scalars(select(Ticket).where(
         Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id, Ticket.reason.in_(reasons),
         Ticket.status.in_(OPEN_STATUSES))).all()
-    return _finish(s, shop, tickets, "resolved", note, now)
+    waiting = _awaiting_answer(s, [t.id for t in tickets])
+    for ticket in tickets:
+        if ticket.id in waiting:
+            add_system_line(s, shop=shop, ticket_id=ticket.id, now=now,
+                            body=f"{note} Left open: the customer's last message awaits an answer.")
+    return _finish(s, shop, [t for t in tickets if t.id not in waiting], "resolved", note, now)
+
+
+def _awaiting_answer(s: Session, ticket_ids: list[int]) -> set[int]:
+    """The tickets whose newest conversation entry is the customer's (an automatic reply is none)."""
+    if not ticket_ids:
+        return set()
+    last = {}
+    for ticket_id, kind in s.execute(
+            select(TicketEntry.ticket_id, TicketEntry.kind)
+            .where(TicketEntry.ticket_id.in_(ticket_ids), TicketEntry.kind.in_(("inbound", "reply")),
+                   or_(TicketEntry.source.is_(None), TicketEntry.source != AUTO_REPLY))
+            .order_by(TicketEntry.created_at, TicketEntry.id)):
+        last[ticket_id] = kind
+    return {ticket_id for ticket_id, kind in last.items() if kind == "inbound"}
 
 
 def _finish(s: Session, shop: Shop, tickets, status: str, note: str, now: datetime) -> int:

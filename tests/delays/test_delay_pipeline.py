@@ -337,3 +337,21 @@ def test_the_merchants_own_notice_wording_is_saved_and_sent_in_the_customers_lan
     body = sink.messages[-1].get_body(("plain",)).get_content()
     assert "#5001 주문은 공급업체 사정으로 늦어지고 있습니다. (상점 문구)" in body
     assert "아직 공급업체에서 출발하지 않았습니다" not in body  # ours, replaced
+
+
+def test_delivery_also_resolves_a_missed_date_ticket(make_app, smtp_server):
+    """A parcel past its promised date that then arrives: the slip is over, as for a late dispatch."""
+    app, client, _ = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload(customer_locale="en"))
+    now = datetime.now(UTC).isoformat()
+    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7001,
+                                                       order_id=5001, status="success", created_at=now, updated_at=now))
+    signed_webhook(client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
+        status="in_transit", happened_at=now))
+    scan(app, past_deliver_to(client))
+    assert [(t.reason, t.status) for t in tickets(app)] == [("past_promise", "open")]
+    signed_webhook(client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=8002, fulfillment_id=7001, order_id=5001,
+        status="delivered", happened_at=datetime.now(UTC).isoformat()))
+    assert [(t.reason, t.status) for t in tickets(app)] == [("past_promise", "resolved")]

@@ -2,12 +2,14 @@
 ticket that notice belongs to, not a new inquiry beside it."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from tests.delays.test_delay_pipeline import RULES
 from tests.delays.test_scan_pages import AT, seed
 from tests.helpdesk_mail.conftest import compose
-from tests.support import backdate_install
+from tests.support import backdate_install, fixture, signed_webhook
 
 BUYER = "buyer101@example.com"
 
@@ -68,3 +70,31 @@ def test_a_stranger_quoting_a_notice_id_does_not_land_on_the_orders_delay_ticket
     delay, inquiry = desk.tickets()
     assert delay.id == ticket.id and desk.entries(ticket.id, kind="inbound") == []
     assert inquiry.reason == "inquiry" and inquiry.customer_email == "stranger@example.net"
+
+
+def deliver(desk, order_id: int = 101) -> None:
+    now = datetime.now(UTC).isoformat()
+    signed_webhook(desk.client, "fulfillments/create", dict(
+        fixture("fulfillments_create.rest_fixture.json"), id=order_id * 10, order_id=order_id, status="success",
+        created_at=now, updated_at=now))
+    signed_webhook(desk.client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=order_id * 100, fulfillment_id=order_id * 10,
+        order_id=order_id, status="delivered", happened_at=now))
+
+
+def test_delivery_resolves_a_delay_ticket_but_not_while_the_customers_reply_awaits_an_answer(desk):
+    ticket, notice = noticed(desk)
+    desk.post(compose("Can the courier leave it with my neighbour?", sender=BUYER,
+                      headers=f"In-Reply-To: {notice['Message-ID']}\r\n"))
+    deliver(desk)
+    [after] = desk.tickets()
+    assert after.id == ticket.id and after.status == "open"
+    [line] = [e.body for e in desk.entries(ticket.id, kind="system") if e.body.startswith("Delivered")]
+    assert "awaits an answer" in line
+
+
+def test_delivery_resolves_a_delay_ticket_whose_conversation_is_answered(desk):
+    ticket, _ = noticed(desk)
+    deliver(desk)
+    [after] = desk.tickets()
+    assert after.status == "resolved"
