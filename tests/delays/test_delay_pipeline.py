@@ -312,15 +312,20 @@ def test_the_past_promise_notice_of_an_unshipped_order_says_it_has_not_shipped(m
     assert unshipped in body and tracing not in body
 
 
-def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_app, smtp_server):
-    app, client, sink = setup(make_app, smtp_server)
-    signed_webhook(client, "orders/create", order_payload(customer_locale="en"))
+def in_transit(client) -> None:
+    """Order 5001 shipped now (fulfilment 7001) and reported in transit."""
     now = datetime.now(UTC).isoformat()
     signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7001,
                                                        order_id=5001, status="success", created_at=now, updated_at=now))
     signed_webhook(client, "fulfillment_events/create", dict(
         fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
         status="in_transit", happened_at=now))
+
+
+def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_app, smtp_server):
+    app, client, sink = setup(make_app, smtp_server)
+    signed_webhook(client, "orders/create", order_payload(customer_locale="en"))
+    in_transit(client)
     scan(app, past_deliver_to(client))
     assert [t.reason for t in tickets(app)] == ["past_promise"]
     body = sink.messages[-1].get_body(("plain",)).get_content()
@@ -343,12 +348,7 @@ def test_delivery_also_resolves_a_missed_date_ticket(make_app, smtp_server):
     """A parcel past its promised date that then arrives: the slip is over, as for a late dispatch."""
     app, client, _ = setup(make_app, smtp_server)
     signed_webhook(client, "orders/create", order_payload(customer_locale="en"))
-    now = datetime.now(UTC).isoformat()
-    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7001,
-                                                       order_id=5001, status="success", created_at=now, updated_at=now))
-    signed_webhook(client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
-        status="in_transit", happened_at=now))
+    in_transit(client)
     scan(app, past_deliver_to(client))
     assert [(t.reason, t.status) for t in tickets(app)] == [("past_promise", "open")]
     signed_webhook(client, "fulfillment_events/create", dict(
