@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import iso
-from shop_plugin.helpdesk.models import Ticket, TicketEntry
+from shop_plugin.helpdesk.models import AUTO_REPLY, Ticket, TicketEntry
 from shop_plugin.notify import notices
 from shop_plugin.orders.models import Dispute, Refund
 from shop_plugin.orders.serialize import money_str
@@ -38,8 +38,9 @@ def _message(entry: TicketEntry, buyer: str) -> dict:
     # no order email or no address: as recorded; a mail whose DMARC check failed is not the buyer's
     theirs = (not buyer or not address or address.lower() == buyer) and entry.sender_verified is not False
     direction = ("from" if inbound else "to") + (" customer" if theirs else " a third party")
+    automatic = inbound and entry.source == AUTO_REPLY  # an out-of-office answer: no word the customer wrote
     return {"at": iso(entry.created_at), "direction": direction, "author": entry.author, "body": entry.body,
-            **({} if theirs else {"address": address})}
+            **({} if theirs else {"address": address}), **({"automatic": True} if automatic else {})}
 
 
 def build(s: Session, *, shop: Shop, dispute: Dispute) -> dict:

@@ -330,3 +330,23 @@ def test_two_prompts_raised_at_once_for_one_order_leave_one_pending_and_no_error
     second.join(10)
     assert isinstance(outcomes["customer_intent"], int) and outcomes["repeated_contact"] is None
     assert [p["trigger"] for p in prompts(client)] == ["customer_intent"]
+
+
+def test_the_evidence_pack_marks_an_automatic_reply_as_no_word_from_the_customer(app, client):
+    from shop_plugin.helpdesk.models import AUTO_REPLY, TicketEntry
+
+    install(client)
+    signed_webhook(client, "orders/create", order(customer_locale="en"))
+    signed_webhook(client, "disputes/create", dispute(kind="chargeback"))
+    with app.app_context():
+        [ticket] = tickets(app)
+        for body, source in (("I am out of the office until Monday.", AUTO_REPLY), ("I never got it.", None)):
+            session().add(TicketEntry(shop_id=ticket.shop_id, ticket_id=ticket.id, kind="inbound", author="Buyer",
+                                      body=body, source=source, email_from=order()["email"],
+                                      created_at=datetime.now(UTC)))
+        session().commit()
+    pack = client.get("/api/disputes/77/evidence", headers={**bearer(), "Accept": "application/json"}).json
+    marked = {m["body"]: m.get("automatic", False) for m in pack["messages"]}
+    assert marked == {"I am out of the office until Monday.": True, "I never got it.": False}
+    html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
+    assert "from customer (automatic reply)" in html
