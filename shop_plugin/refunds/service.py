@@ -97,6 +97,13 @@ def _assess(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dic
     return assessment
 
 
+def follow_up(s: Session, *, shop: Shop, refund: dict, now: datetime) -> None:
+    """A refund just stored (refunds/create, or found in an order's refunds): it may complete a prompt
+    ShipPromise executed, and leaves less to refund for the order's pending one."""
+    reconcile(s, shop=shop, payload=refund)
+    refit(s, shop=shop, order_id=int(refund["order_id"]), now=now)
+
+
 def refit(s: Session, *, shop: Shop, order_id: int, now: datetime) -> None:
     """A refund made elsewhere (Shopify admin, another app) leaves less to refund: the order's pending prompt
     is assessed again on what is left, so it never offers more, or set aside when nothing is left."""

@@ -2,10 +2,12 @@
 check it against its promise."""
 from flask import current_app
 
+from shop_plugin.db import utcnow
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from shop_plugin.orders import service as orders
 from shop_plugin.promises import service as promises
+from shop_plugin.refunds import service as refunds
 from webhooks.context import HandlerContext
 
 
@@ -17,6 +19,9 @@ def handle_many(ctxs: list[HandlerContext]) -> None:
     """Events of distinct orders in one transaction, a few statements however many (a worker's batch)."""
     s = session()
     stored = orders.upsert_orders(s, [(ctx.shop, ctx.payload) for ctx in ctxs])
+    won = [(ctx.shop, ctx.payload) for ctx in ctxs if (ctx.shop.id, int(ctx.payload["id"])) in stored]
+    for shop, refund in orders.record_order_refunds(s, won):
+        refunds.follow_up(s, shop=shop, refund=refund, now=utcnow())
     last_try = any(ctx.event.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"] for ctx in ctxs)
     promises.promise_orders(s, [(ctx.shop, ctx.payload, _is_new(stored.get((ctx.shop.id, int(ctx.payload["id"])))))
                                 for ctx in ctxs], wait_for_tags=not last_try)

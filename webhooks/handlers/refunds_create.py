@@ -9,8 +9,7 @@ from webhooks.context import HandlerContext
 
 def handle(ctx: HandlerContext) -> None:
     orders.record_refund(session(), shop=ctx.shop, payload=ctx.payload)
-    refunds.reconcile(session(), shop=ctx.shop, payload=ctx.payload)
     ctx.order_id = int(ctx.payload["order_id"])
-    refunds.refit(session(), shop=ctx.shop, order_id=ctx.order_id, now=utcnow())
+    refunds.follow_up(session(), shop=ctx.shop, refund=ctx.payload, now=utcnow())
     if ctx.order_id:
         delays.check_order(session(), shop=ctx.shop, order_id=ctx.order_id)
