@@ -39,7 +39,13 @@ DEFAULT_REFUND_RULES = {
         "customer_choice": "0.80",
     },
 }
-AUTOMATIC_TRIGGERS = tuple(t for t in DEFAULT_REFUND_RULES["probabilities"] if t != "customer_choice")
+# What the automatic rule may act on. Not a customer's own choice (they asked; the merchant decides), and
+# not a chargeback: the bank has already taken the money back, so a refund would pay the buyer twice
+# (such a prompt recommends waiting and cannot be accepted while the chargeback stands).
+NEVER_AUTOMATIC = {"customer_choice": "the customer's own choice is the merchant's to decide",
+                   "chargeback_unfulfilled": "a chargeback has already taken the money back; a refund would "
+                                             "pay the buyer twice"}
+AUTOMATIC_TRIGGERS = tuple(t for t in DEFAULT_REFUND_RULES["probabilities"] if t not in NEVER_AUTOMATIC)
 CENT = Decimal("0.01")
 
 
@@ -125,8 +131,10 @@ def _check_automatic(errors: Errors, path: str, auto) -> None:
         return
     errors.check(isinstance(auto.get("enabled", False), bool), f"{path}.enabled", "must be true or false")
     triggers = auto.get("triggers", [])
+    never = [t for t in triggers if t in NEVER_AUTOMATIC] if isinstance(triggers, list) else []
     errors.check(isinstance(triggers, list) and set(triggers) <= set(AUTOMATIC_TRIGGERS),
-                 f"{path}.triggers", f"must list triggers among {', '.join(AUTOMATIC_TRIGGERS)}")
+                 f"{path}.triggers", f"must list triggers among {', '.join(AUTOMATIC_TRIGGERS)}"
+                 + "".join(f" ({t}: {NEVER_AUTOMATIC[t]})" for t in never))
     try:
         ok = Decimal(str(auto.get("max_order_amount", "0"))) >= 0
     except ArithmeticError:

@@ -87,3 +87,10 @@ def test_an_inquiry_under_review_keeps_its_refund_prompt(app, client, fake_shopi
     assert (prompt["status"], prompt["recommended"]) == ("pending", "partial_refund")
     answer = client.post(f"/api/refund-prompts/{prompt['id']}/accept", json={}, headers=bearer())
     assert answer.json["status"] == "refunded"
+
+
+def test_a_chargeback_cannot_be_made_an_automatic_refund_trigger(client):
+    rule = {"refund_rules": {"automatic": {"enabled": True, "triggers": ["inquiry", "chargeback_unfulfilled"]}}}
+    response = client.put("/api/settings", json=rule, headers=bearer())
+    assert response.status_code == 422
+    assert "pay the buyer twice" in response.json["errors"]["refund_rules.automatic.triggers"]
