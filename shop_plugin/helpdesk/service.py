@@ -26,8 +26,9 @@ def _open_ticket(s: Session, shop: Shop, subject: str, reason: str) -> Ticket | 
 
 def open_or_update(s: Session, *, shop: Shop, order_id: int | None, reason: str, note: str, settings: dict,
                    now: datetime, tags: tuple[str, ...] = (), subject: str | None = None,
-                   resolution_due_at: datetime | None = None) -> tuple[Ticket, bool]:
-    """The open ticket for (subject, reason), created if there is none; returns (ticket, created).
+                   resolution_due_at: datetime | None = None, locale: str | None = None) -> tuple[Ticket, bool]:
+    """The open ticket for (subject, reason), created if there is none (in `locale`, the language its
+    automatic mail and reply subjects use); returns (ticket, created).
 
     The subject is the order unless given (a dispute). The partial unique index on open
     tickets settles races between webhooks and scans."""
@@ -41,7 +42,7 @@ def open_or_update(s: Session, *, shop: Shop, order_id: int | None, reason: str,
             shop_id=shop.id, order_shopify_id=order_id, subject=subject, reason=reason, status="open",
             priority=priority, tags=sorted({reason, *tags}), created_at=now, updated_at=now,
             first_response_due_at=first_due, resolution_due_at=resolution_due_at or resolution_due,
-            due_at=first_due,
+            due_at=first_due, locale=locale,
         ).on_conflict_do_nothing(index_elements=["shop_id", "subject", "reason"],
                                  index_where=text("status IN ('open', 'pending')"))
         created = s.execute(stmt.returning(Ticket.id)).scalar_one_or_none() is not None

@@ -350,3 +350,13 @@ def test_the_evidence_pack_marks_an_automatic_reply_as_no_word_from_the_customer
     assert marked == {"I am out of the office until Monday.": True, "I never got it.": False}
     html = client.get("/api/disputes/77/evidence", headers=bearer()).get_data(as_text=True)
     assert "from customer (automatic reply)" in html
+
+
+def test_a_dispute_ticket_speaks_the_orders_language(app, client):
+    """Its acknowledgement, survey and reply subjects go out in the buyer's language, as a delay
+    ticket's do."""
+    install(client)
+    signed_webhook(client, "orders/create", order(customer_locale="ko-KR"))
+    signed_webhook(client, "disputes/create", dispute(kind="inquiry"))
+    [ticket] = tickets(app)
+    assert (ticket.subject, ticket.locale) == ("dispute:77", "ko")
