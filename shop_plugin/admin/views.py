@@ -35,7 +35,9 @@ def _settings_page(sent: dict | None = None, errors: dict | None = None, status:
     """The shipping rules form and the promise preview. With `trial`, the preview uses the rules sent
     (not saved) so the merchant sees what a change would promise before saving it."""
     rules, version = promises.get_settings(session(), shop=g.shop)
-    tz = ZoneInfo(rules["timezone"])
+    # the order's local time is read in the zone the promise is computed in: the one being tried, if any
+    tried = (sent or {}).get("timezone") if trial and not errors else None
+    tz = ZoneInfo(tried or rules["timezone"])
     args = request.form if trial else request.args
     form = {"country": args.get("country", "US").upper()[:2],
             "ordered_at": args.get("ordered_at", datetime.now(tz).strftime("%Y-%m-%dT%H:%M"))[:16],

@@ -311,3 +311,18 @@ def test_delay_notice_wording_is_offered_and_saved_beside_the_promise_wording(ap
         en.replace(".locale", ".notice_stalled"): "Our carrier {order} is slow this week."})
     assert response.status_code == 302
     assert saved(app)["texts"] == {"en": {"notice_stalled": "Our carrier {order} is slow this week."}}
+
+
+def test_a_trial_preview_reads_the_order_time_in_the_time_zone_being_tried(app, installed):
+    """Saved in Seoul, tried in Los Angeles: an order at 15:00 on Wednesday in Los Angeles is past its
+    14:00 cut-off and ships Friday; read in Seoul it would be Tuesday evening there and ship Thursday."""
+    form = the_form(installed, "/settings")
+    edits = {"timezone": "America/Los_Angeles", "origin_country": "US", "processing_days.min": "1",
+             "processing_days.max": "1"}
+    assert form["timezone"] == ["Asia/Seoul"]  # the store's, from Shopify at install
+    order = {"country": "KR", "ordered_at": "2027-02-03T15:00"}
+    trial = html_of(send(installed, "/settings", form, **edits, **order, action="preview"))
+    assert send(installed, "/settings", form, **edits).status_code == 302
+    saved_then_shown = html_of(page(installed, "/settings", **order))
+    ships = re.compile(r"<dt>Ships</dt><dd>([^<]+)</dd>")
+    assert ships.search(trial).group(1) == ships.search(saved_then_shown).group(1) == "2027-02-05 – 2027-02-05"
