@@ -41,19 +41,6 @@ def upsert_orders(s: Session, orders: list[tuple[Shop, dict]]) -> dict[tuple[int
     return stored
 
 
-def record_order_refunds(s: Session, orders: list[tuple[Shop, dict]]) -> list[tuple[Shop, dict]]:
-    """The refunds the orders carry (orders/updated, reconciliation), each stored once; those stored
-    here for the first time, each with its order's id, so the caller can follow them up as it would a
-    refunds/create (which may never come: dropped, or the order found by reconciliation)."""
-    new = []
-    for shop, payload in orders:
-        for refund in payload.get("refunds") or []:
-            refund = {**refund, "order_id": refund.get("order_id") or int(payload["id"])}
-            if record_refund(s, shop=shop, payload=refund) is not None:
-                new.append((shop, refund))
-    return new
-
-
 def upsert_fulfillment(s: Session, *, shop: Shop, payload: dict, order_id: int | None = None) -> int | None:
     """Store a fulfilment, even before its order arrives (they join on the Shopify order id)."""
     values = {**payloads.fulfillment_values(payload, order_id), "shop_id": shop.id}

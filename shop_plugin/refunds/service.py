@@ -16,7 +16,7 @@ from shop_plugin.effects.models import Effect
 from shop_plugin.helpdesk import service as tickets
 from shop_plugin.orders.models import Order, Refund
 from shop_plugin.orders.serialize import money_str
-from shop_plugin.orders.service import get_order
+from shop_plugin.orders.service import get_order, record_refund
 from shop_plugin.promises import service as promises
 from shop_plugin.refunds import cost, shopify_refunds, standing
 from shop_plugin.refunds.models import RefundPrompt
@@ -55,8 +55,9 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     one_at_a_time(s, REFUND_CAPS, shop.id)
     if order.total_price is None or order.financial_status in ("refunded", "voided"):
         return None
-    total = Decimal(money_str(order.total_price, order.currency))  # the currency's own decimals
-    assessment = _assess(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now)
+    total, refunded = _amounts(s, shop=shop, order=order)
+    assessment = _assess(s, shop=shop, order=order, trigger=trigger, settings=settings, now=now, total=total,
+                         refunded=refunded)
     if assessment is None:
         return None
     # Not beside a prompt still open: pending, being refunded, or failed (whose refund may yet turn out
@@ -81,11 +82,15 @@ def raise_prompt(s: Session, *, shop: Shop, order: Order, trigger: str, settings
     return prompt_id
 
 
-def _assess(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict,
-            now: datetime) -> cost.Assessment | None:
+def _amounts(s: Session, *, shop: Shop, order: Order) -> tuple[Decimal, Decimal]:
+    """(the order's total, what was refunded of it so far), in the currency's own decimals."""
+    refunded = refunded_so_far(s, shop=shop, order_id=order.shopify_id)
+    return Decimal(money_str(order.total_price, order.currency)), Decimal(money_str(refunded, order.currency))
+
+
+def _assess(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dict, now: datetime,
+            total: Decimal, refunded: Decimal) -> cost.Assessment | None:
     """The recommendation for this order and trigger now, on what is left to refund (None: nothing is)."""
-    refunded = Decimal(money_str(refunded_so_far(s, shop=shop, order_id=order.shopify_id), order.currency))
-    total = Decimal(money_str(order.total_price, order.currency))
     if refunded >= total:
         return None
     assessment = cost.assess(trigger=trigger, total=total, refunded=refunded,
@@ -97,28 +102,33 @@ def _assess(s: Session, *, shop: Shop, order: Order, trigger: str, settings: dic
     return assessment
 
 
-def follow_up(s: Session, *, shop: Shop, refund: dict, now: datetime) -> None:
-    """A refund just stored (refunds/create, or found in an order's refunds): it may complete a prompt
-    ShipPromise executed, and leaves less to refund for the order's pending one."""
-    reconcile(s, shop=shop, payload=refund)
-    refit(s, shop=shop, order_id=int(refund["order_id"]), now=now)
+def record(s: Session, *, shop: Shop, order_id: int, payloads: list[dict], now: datetime) -> None:
+    """Store the order's refunds, each once, wherever Shopify shows them (refunds/create, an order's own
+    refunds list from orders/updated or reconciliation), and follow up those stored here for the first
+    time: each may complete a prompt ShipPromise executed, and together they leave less to refund for the
+    order's pending prompt, assessed again once. A refund seen again is left alone."""
+    new = [refund for refund in ({**p, "order_id": order_id} for p in payloads)
+           if record_refund(s, shop=shop, payload=refund) is not None]
+    for refund in new:
+        reconcile(s, shop=shop, payload=refund)
+    if new:
+        refit(s, shop=shop, order_id=order_id, now=now)
 
 
 def refit(s: Session, *, shop: Shop, order_id: int, now: datetime) -> None:
     """A refund made elsewhere (Shopify admin, another app) leaves less to refund: the order's pending prompt
     is assessed again on what is left, so it never offers more, or set aside when nothing is left."""
-    prompt = s.scalars(select(RefundPrompt).where(RefundPrompt.shop_id == shop.id, RefundPrompt.status == "pending",
-                                                  RefundPrompt.order_shopify_id == order_id)).first()
+    prompt = standing.pending_prompt(s, shop=shop, order_id=order_id)
     order = get_order(s, shop=shop, shopify_id=order_id) if prompt is not None else None
     if order is None or order.total_price is None:
         return
     settings = promises.get_settings(s, shop=shop)[0]
-    assessment = _assess(s, shop=shop, order=order, trigger=prompt.trigger, settings=settings, now=now)
+    total, refunded = _amounts(s, shop=shop, order=order)
+    assessment = _assess(s, shop=shop, order=order, trigger=prompt.trigger, settings=settings, now=now,
+                         total=total, refunded=refunded)
     if assessment is None:
-        refunded = money_str(refunded_so_far(s, shop=shop, order_id=order_id), order.currency)
         standing.set_aside(s, shop=shop, order_id=order_id, now=now, reason=(
-            f"nothing is left to refund ({refunded} of {money_str(order.total_price, order.currency)} "
-            f"{order.currency or ''} refunded already)"))
+            f"nothing is left to refund ({refunded} of {total} {order.currency or ''} refunded already)"))
         return
     result = s.execute(update(RefundPrompt).where(RefundPrompt.id == prompt.id, RefundPrompt.status == "pending")
                        .values(recommended=assessment.recommended, amount=assessment.amount,

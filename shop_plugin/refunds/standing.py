@@ -36,13 +36,18 @@ def refund_blocked(dispute_id: int, status: str | None) -> str:
             "pack or accept it")
 
 
+def pending_prompt(s: Session, *, shop: Shop, order_id: int) -> RefundPrompt | None:
+    """The order's pending prompt; there is at most one (refunds.service raises one question at a time)."""
+    return s.scalars(select(RefundPrompt).where(
+        RefundPrompt.shop_id == shop.id, RefundPrompt.order_shopify_id == order_id,
+        RefundPrompt.status == "pending")).first()
+
+
 def set_aside(s: Session, *, shop: Shop, order_id: int, reason: str, now: datetime,
               triggers: Collection[str] | None = None, keep_withheld: bool = False) -> int | None:
     """Dismiss the order's pending prompt (there is at most one) with the system's reason; only one of
     `triggers` if given; not one that recommends no refund for this very reason if `keep_withheld`."""
-    prompt = s.scalars(select(RefundPrompt).where(
-        RefundPrompt.shop_id == shop.id, RefundPrompt.order_shopify_id == order_id,
-        RefundPrompt.status == "pending")).first()
+    prompt = pending_prompt(s, shop=shop, order_id=order_id)
     if prompt is None or (triggers is not None and prompt.trigger not in triggers) or (
             keep_withheld and "refund_blocked" in (prompt.rationale or {})):
         return None

@@ -19,14 +19,14 @@ def handle_many(ctxs: list[HandlerContext]) -> None:
     """Events of distinct orders in one transaction, a few statements however many (a worker's batch)."""
     s = session()
     stored = orders.upsert_orders(s, [(ctx.shop, ctx.payload) for ctx in ctxs])
-    won = [(ctx.shop, ctx.payload) for ctx in ctxs if (ctx.shop.id, int(ctx.payload["id"])) in stored]
-    for shop, refund in orders.record_order_refunds(s, won):
-        refunds.follow_up(s, shop=shop, refund=refund, now=utcnow())
-    last_try = any(ctx.event.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"] for ctx in ctxs)
-    promises.promise_orders(s, [(ctx.shop, ctx.payload, _is_new(stored.get((ctx.shop.id, int(ctx.payload["id"])))))
-                                for ctx in ctxs], wait_for_tags=not last_try)
     for ctx in ctxs:
         ctx.order_id = int(ctx.payload["id"])
+        if (ctx.shop.id, ctx.order_id) in stored:  # this version of the order was written: its refunds too
+            refunds.record(s, shop=ctx.shop, order_id=ctx.order_id, payloads=ctx.payload.get("refunds") or [],
+                           now=utcnow())
+    last_try = any(ctx.event.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"] for ctx in ctxs)
+    promises.promise_orders(s, [(ctx.shop, ctx.payload, _is_new(stored.get((ctx.shop.id, ctx.order_id))))
+                                for ctx in ctxs], wait_for_tags=not last_try)
     delays.check_orders(s, [(ctx.shop, ctx.order_id) for ctx in ctxs])
 
 
