@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -51,6 +52,15 @@ class UTCDateTime(TypeDecorator):
         if value is None or value.tzinfo is UTC:
             return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sqlite_local_date(stored: str | None, timezone: str) -> str | None:
+    """SQLite function `local_date(instant, zone)`: the calendar day (YYYY-MM-DD) in `zone` of an
+    instant as UTCDateTime stores it there (naive UTC text). PostgreSQL does this with AT TIME ZONE;
+    SQLite knows no zones, so the app registers this on every connection (extensions.py)."""
+    if stored is None:
+        return None
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
 def iso(value: datetime | None) -> str | None:

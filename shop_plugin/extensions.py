@@ -7,6 +7,8 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from shop_plugin.db import sqlite_local_date
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -21,7 +23,9 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    """WAL lets readers run beside the writer; busy_timeout queues writers instead of failing."""
+    """WAL lets readers run beside the writer; busy_timeout queues writers instead of failing; and the
+    functions SQLite lacks that queries use (`local_date`, see shop_plugin.db)."""
+    dbapi_conn.create_function("local_date", 2, sqlite_local_date, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -61,6 +61,23 @@ def signed_webhook(client, topic: str, payload, shop: str = SHOP, webhook_id: st
     return client.post("/webhooks", data=body, headers=webhook_headers(topic, body, shop, webhook_id, **kw))
 
 
+def ship(client, *, order_id: int, fulfillment_id: int, at: datetime | None = None, shop: str = SHOP,
+         **changes):
+    """fulfillments/create: the order shipped `at` (default now) as fulfilment `fulfillment_id`."""
+    when = (at or datetime.now(UTC)).isoformat()
+    return signed_webhook(client, "fulfillments/create", {
+        **fixture("fulfillments_create.rest_fixture.json"), "id": fulfillment_id, "order_id": order_id,
+        "status": "success", "created_at": when, "updated_at": when, **changes}, shop=shop)
+
+
+def carrier_event(client, *, order_id: int, fulfillment_id: int, event_id: int, status: str,
+                  at: datetime | None = None, shop: str = SHOP):
+    """fulfillment_events/create: the carrier reported `status` for the fulfilment `at` (default now)."""
+    return signed_webhook(client, "fulfillment_events/create", dict(
+        fixture("fulfillment_events_create.rest_fixture.json"), id=event_id, fulfillment_id=fulfillment_id,
+        order_id=order_id, status=status, happened_at=(at or datetime.now(UTC)).isoformat()), shop=shop)
+
+
 def session_token(shop: str = SHOP, secret: str = SECRET, ttl: int = 60, aud: str = API_KEY, sub: str = "42") -> str:
     """A Shopify session (ID) token as App Bridge would send it."""
     now = int(time.time())

@@ -4,8 +4,9 @@ Every delivery of every shop comes through here, so the receiver is a WSGI endpo
 front of Flask's routing (`mount`), not a blueprint route: Flask's per-request machinery (request
 context, URL matching, response hooks and their header bookkeeping) cost as much CPU as storing the
 delivery does. It runs inside the app's context like any view (config, database, queue), reads the
-body with werkzeug's request (size limit, chunked bodies), and answers itself: 200 empty once the
-row is committed, JSON errors otherwise, 503 when the database could not make it durable.
+body with werkzeug's request (size limit, chunked bodies) and answers with werkzeug's responses:
+200 empty once the row is committed, JSON errors otherwise, 503 when the database could not make it
+durable.
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Request, Response
 
 from shop_plugin import jobs
 from shop_plugin.bodies import read_body
@@ -45,9 +46,8 @@ _LIMITS = tuple((header, header.title(), WebhookEvent.__table__.c[column].type.l
                 for header, column in STORED.items())
 COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "triggered_at", "headers", "body",
            "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
-_HEADERS = [("X-Content-Type-Options", "nosniff")]  # every answer; none is HTML, none is cached
-Answer = tuple[str, bytes, list[tuple[str, str]]]  # status line, body, headers
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]  # a werkzeug Response or HTTPException is one
+STORED_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Content-Length", "0")]  # the 200, empty
 
 
 def mount(app: Flask) -> None:
@@ -63,27 +63,27 @@ class Receiver:
         if environ.get("PATH_INFO") != PATH:
             return self.routes(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
-            status, body, headers = _error("405 METHOD NOT ALLOWED", "webhooks are POSTed")
-            headers = [*headers, ("Allow", "POST")]
-        else:
-            with self.app.app_context():
-                try:
-                    answer = receive(Request(environ))
-                except SQLAlchemyError as exc:  # never acknowledge a delivery we could not make durable
-                    log.error("webhook not stored: %s", exc)
-                    answer = _error("503 SERVICE UNAVAILABLE", "temporarily unavailable", [("Retry-After", "5")])
-                except HTTPException as exc:  # werkzeug's: body over MAX_CONTENT_LENGTH (413), cut short (400)
-                    return exc(environ, start_response)
-                except Exception:
-                    if self._propagate():
-                        raise
-                    log.exception("webhook receiver failed")
-                    answer = _error("500 INTERNAL SERVER ERROR", "internal error")
-            if not isinstance(answer, tuple):  # shopifyapp's own response (verification failed)
-                return answer(environ, start_response)
-            status, body, headers = answer
-        start_response(status, [*_HEADERS, *headers, ("Content-Length", str(len(body)))])
-        return [body]
+            return MethodNotAllowed(valid_methods=["POST"])(environ, start_response)
+        with self.app.app_context():
+            answer = self._answer(Request(environ))
+        if answer is None:  # committed (or committed before): the common answer, built once
+            start_response("200 OK", STORED_HEADERS)
+            return [b""]
+        return answer(environ, start_response)
+
+    def _answer(self, request: Request) -> WSGIApp | None:
+        try:
+            return receive(request)
+        except SQLAlchemyError as exc:  # never acknowledge a delivery we could not make durable
+            log.error("webhook not stored: %s", exc)
+            return _error(503, "temporarily unavailable", {"Retry-After": "5"})
+        except HTTPException as exc:  # werkzeug's: body over MAX_CONTENT_LENGTH (413), cut short (400)
+            return exc
+        except Exception:
+            if self._propagate():
+                raise
+            log.exception("webhook receiver failed")
+            return _error(500, "internal error")
 
     def _propagate(self) -> bool:
         """As Flask decides for its views: exceptions reach the caller in tests and debugging."""
@@ -91,13 +91,14 @@ class Receiver:
         return propagate if propagate is not None else (self.app.testing or self.app.debug)
 
 
-def receive(request: Request):
-    """The answer to one delivery: an Answer, or shopifyapp's response when verification failed."""
+def receive(request: Request) -> WSGIApp | None:
+    """None once the delivery is committed (now or by an earlier copy); otherwise the answer: an error,
+    or shopifyapp's response when verification failed."""
     raw = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])  # 413 above it, before anything else
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
-        return _error("401 UNAUTHORIZED", "the body is not UTF-8 text; its signature cannot be checked")
+        return _error(401, "the body is not UTF-8 text; its signature cannot be checked")
     result = shopify().verify_webhook_req(webhook_req(request, text))
     if not result.ok:
         return shopify_response(result)
@@ -105,19 +106,19 @@ def receive(request: Request):
     missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
-        return _error("400 BAD REQUEST",
-                      f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}")
+        return _error(400, f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}")
     too_long = _unstorable(headers, domain)
     if too_long:
-        return _error("400 BAD REQUEST", f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
+        return _error(400, f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
     event_id = _store(headers, domain, raw)
     if event_id is not None:
         _enqueue(event_id)
-    return "200 OK", b"", []
+    return None
 
 
-def _error(status: str, message: str, headers: list[tuple[str, str]] | None = None) -> Answer:
-    return status, json.dumps({"error": message}).encode(), [("Content-Type", "application/json"), *(headers or [])]
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps({"error": message}), status, mimetype="application/json",
+                    headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _unstorable(headers: dict[str, str], domain: str) -> list[str]:

@@ -19,7 +19,7 @@ from shop_plugin.helpdesk import service as tickets
 from shop_plugin.notify import notices
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import get_order
-from shop_plugin.promises.text import language
+from shop_plugin.promises.text import order_language
 from shop_plugin.refunds import choices, standing
 from shop_plugin.refunds import service as refunds
 from shop_plugin.shops.models import Shop
@@ -48,9 +48,8 @@ def act(s: Session, cases: list[Case], now: datetime) -> None:
         for reason in new:
             note = (f"Detected {reason.replace('_', ' ')} at {now.isoformat(timespec='minutes')}: "
                     f"{case.verdict.reasons[reason]}.")
-            locale = language(order.customer_locale, case.settings) if order.customer_locale else None
             openings.append(bulk_open.Opening(case.shop, order.shopify_id, reason, note, case.settings, ("delay",),
-                                              locale))
+                                              order_language(order, case.settings)))
             if tells_customer:
                 wanted_notices.append((case.shop, order, reason, case.settings))
         offers = [reason for reason in new if tells_customer and reason in choices.REASONS]

@@ -17,7 +17,7 @@ day after ship_by is late, though still the ship-by day in UTC):
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, bindparam, text
@@ -31,8 +31,8 @@ DAYS = {  # (later, earlier) → fractional days
     "sqlite": "(julianday({a}) - julianday({b}))",
     "postgresql": "(EXTRACT(EPOCH FROM ({a} - {b})) / 86400.0)",
 }
-# the shop's calendar day of an instant: PostgreSQL knows the zones; SQLite is given their offsets (`_offsets`)
-LOCAL_DATE = {"postgresql": "CAST({a} AT TIME ZONE :tz AS DATE)"}
+# the shop's calendar day of an instant (SQLite's local_date: shop_plugin.db.sqlite_local_date)
+LOCAL_DATE = {"postgresql": "CAST({a} AT TIME ZONE :tz AS DATE)", "sqlite": "local_date({a}, :tz)"}
 
 # A fulfilment in one of these states moved nothing (a voided label, a failed request to the warehouse):
 # no dispatch, for the order's first shipment or for its carrier.
@@ -129,36 +129,6 @@ def _round(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
 
 
-def _offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime | None, int]]:
-    """The zone's UTC offsets (seconds) from lo to hi: (since, offset), the first since None; the
-    last offset holds after hi. A week's step finds every change (zones change at most twice a
-    year), bisection its instant to the second."""
-    def offset(at: datetime) -> int:
-        return int(at.astimezone(tz).utcoffset().total_seconds())
-
-    periods: list[tuple[datetime | None, int]] = [(None, offset(lo))]
-    at, step = lo.replace(microsecond=0), timedelta(days=7)  # whole seconds, as the changes are
-    while at < hi:
-        later = at + step
-        if offset(later) != periods[-1][1]:
-            before, after = at, later
-            while after - before > timedelta(seconds=1):
-                middle = before + timedelta(seconds=(after - before).total_seconds() // 2)
-                before, after = (middle, after) if offset(middle) == periods[-1][1] else (before, middle)
-            periods.append((after, offset(after)))
-        at = later
-    return periods
-
-
-def _sqlite_local_date(periods: list[tuple[datetime | None, int]]) -> str:
-    """date() of an instant moved by the offset in force at it (the zones' offsets, as `_offsets`)."""
-    shift = [f"date({{a}}, '{seconds:+d} seconds')" for _, seconds in periods]
-    if len(periods) == 1:
-        return shift[0]
-    whens = " ".join(f"WHEN {{a}} < :zone_{n} THEN {shift[n - 1]}" for n in range(1, len(periods)))
-    return f"CASE {whens} ELSE {shift[-1]} END"
-
-
 def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, group: str, timezone: str,
                 now: datetime | None = None) -> list[dict]:
     """One row per supplier or carrier for orders created in [start, end); days in `timezone`
@@ -167,16 +137,7 @@ def delay_stats(s: Session, *, shop_id: int, start: datetime, end: datetime, gro
     params = {"shop": shop_id, "start": start, "end": end, "today": now.astimezone(tz).date(), "tz": timezone}
     binds = [bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()),
              bindparam("today", type_=Date())]
-    if dialect == "postgresql":
-        date = LOCAL_DATE[dialect]
-    else:
-        periods = _offsets(tz, start - timedelta(days=2), max(end, now) + timedelta(days=2))
-        date = _sqlite_local_date(periods)
-        for n, (since, _) in enumerate(periods[1:], 1):
-            params[f"zone_{n}"] = since
-            binds.append(bindparam(f"zone_{n}", type_=UTCDateTime()))
-        del params["tz"]
-    days = DAYS[dialect]
+    days, date = DAYS[dialect], LOCAL_DATE[dialect]
     sql = QUERY.format(
         group=GROUPS[group],
         processing=days.format(a="shipped_at", b="ordered_at"),

@@ -11,7 +11,7 @@ from shop_plugin.helpdesk import service as tickets
 from shop_plugin.orders.models import Fulfillment
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
-from shop_plugin.promises.text import language
+from shop_plugin.promises.text import order_language
 from shop_plugin.refunds import service as refunds
 from shop_plugin.refunds import standing
 from shop_plugin.shops.models import Shop
@@ -38,10 +38,9 @@ def on_dispute(s: Session, *, shop: Shop, payload: dict, now: datetime) -> None:
         tickets.close(s, shop=shop, subject=subject, note=f"{detail} Closed: the dispute is {status}.", now=now)
         return
     order = get_order(s, shop=shop, shopify_id=int(order_id)) if order_id else None
-    locale = language(order.customer_locale, settings) if order is not None and order.customer_locale else None
     tickets.open_or_update(s, shop=shop, order_id=order_id, reason=reason, note=detail, settings=settings, now=now,
                            subject=subject, tags=("dispute",), resolution_due_at=parse_time(payload.get(
-                               "evidence_due_by")), locale=locale)
+                               "evidence_due_by")), locale=order_language(order, settings))
     if order is None:
         return
     never_fulfilled = s.scalar(select(Fulfillment.id).where(

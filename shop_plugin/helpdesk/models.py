@@ -127,6 +127,10 @@ class TicketEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# An entry somebody wrote (every entry but an automatic reply), for queries; NULL sources included.
+NOT_AUTOMATIC = TicketEntry.source.is_distinct_from(AUTO_REPLY)
+
+
 class TicketAttachment(Base):
     """A file that came with an inbound message, kept within the size and type limits."""
 

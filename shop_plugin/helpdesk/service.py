@@ -9,7 +9,7 @@ from sqlalchemy import String, and_, cast, exists, or_, select, text, union_all,
 from sqlalchemy.orm import Session
 
 from shop_plugin.db import dialect_insert, dialect_name
-from shop_plugin.helpdesk.models import AUTO_REPLY, OPEN_STATUSES, Ticket, TicketEntry
+from shop_plugin.helpdesk.models import NOT_AUTOMATIC, OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.helpdesk.sla import due_times
 from shop_plugin.orders.models import Order
 from shop_plugin.shops.models import Shop
@@ -95,8 +95,7 @@ def _awaiting_answer(s: Session, ticket_ids: list[int]) -> set[int]:
     last = {}
     for ticket_id, kind in s.execute(
             select(TicketEntry.ticket_id, TicketEntry.kind)
-            .where(TicketEntry.ticket_id.in_(ticket_ids), TicketEntry.kind.in_(("inbound", "reply")),
-                   or_(TicketEntry.source.is_(None), TicketEntry.source != AUTO_REPLY))
+            .where(TicketEntry.ticket_id.in_(ticket_ids), TicketEntry.kind.in_(("inbound", "reply")), NOT_AUTOMATIC)
             .order_by(TicketEntry.created_at, TicketEntry.id)):
         last[ticket_id] = kind
     return {ticket_id for ticket_id, kind in last.items() if kind == "inbound"}

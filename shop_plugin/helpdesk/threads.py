@@ -11,7 +11,7 @@ from shop_plugin.helpdesk.models import OPEN_STATUSES, Ticket, TicketEntry
 from shop_plugin.notify.notices import notice_of
 from shop_plugin.orders.models import Order
 from shop_plugin.orders.service import get_order
-from shop_plugin.promises.text import language
+from shop_plugin.promises.text import language, order_language
 from shop_plugin.shops.models import Shop
 
 # "#1001", "order 1001", "order no. 1001", "주문번호 1001", "pesanan #1001"
@@ -105,8 +105,8 @@ def guess_locale(incoming, order: Order | None) -> str | None:
     """The customer's language: what the mail or form said, else the order's, else the script they wrote in."""
     if incoming.locale:
         return language(incoming.locale)
-    if order is not None and order.customer_locale:
-        return language(order.customer_locale)
+    if (ordered_in := order_language(order)) is not None:
+        return ordered_in
     text = f"{incoming.subject}\n{incoming.body}"[:MAX_SCANNED]
     if HANGUL.search(text):
         return "ko"

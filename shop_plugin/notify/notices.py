@@ -20,7 +20,7 @@ from shop_plugin.notify.models import Notice
 from shop_plugin.orders.models import Order
 from shop_plugin.promises import service as promises
 from shop_plugin.promises.calendar import BusinessCalendar
-from shop_plugin.promises.text import babel_locale, fill, language
+from shop_plugin.promises.text import babel_locale, fill, language, merchant_text
 from shop_plugin.promises.window import transit_days
 from shop_plugin.shops.models import Shop
 
@@ -95,7 +95,6 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
     settings, _ = promises.get_settings(session(), shop=shop)
     promise = promises.get(session(), shop=shop, order_shopify_id=order.shopify_id)
     lang = notice.locale if notice.locale in wording.SUBJECT else "en"
-    merchant = settings.get("texts", {}).get(lang, {})
     day = lambda d: format_date(d, format="long", locale=babel_locale(order.customer_locale)) if d else ""  # noqa: E731
     values = {"order": order.name or "", "ship_by": day(promise.ship_by) if promise else "",
               "deliver_to": day(promise.deliver_to) if promise else "",  # as the promise text wrote them
@@ -103,7 +102,7 @@ def compose(shop: Shop, order: Order, notice: Notice, shipped: bool) -> EmailMes
     said = wording.key(notice.reason, shipped)  # the merchant's words for the same case, or ours
     context = {
         "lang": lang,
-        "happened": fill(merchant.get(f"notice_{said}") or wording.HAPPENED[lang][said], values),
+        "happened": fill(merchant_text(settings, lang, f"notice_{said}") or wording.HAPPENED[lang][said], values),
         "doing": wording.DOING[lang][said],
         "estimate": fill(wording.ESTIMATE[lang], values), "reply": wording.REPLY[lang],
         "unsubscribe_text": wording.UNSUBSCRIBE[lang], "unsubscribe_link": wording.UNSUBSCRIBE_LINK[lang],

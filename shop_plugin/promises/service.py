@@ -15,7 +15,7 @@ from shop_plugin.promises import settings as rules
 from shop_plugin.promises.calendar import NoBusinessDay
 from shop_plugin.promises.models import OrderPromise
 from shop_plugin.promises.text import language, policy_blocks, promise_text
-from shop_plugin.promises.window import Item, Window, order_window
+from shop_plugin.promises.window import DATES, Item, Window, order_window
 from shop_plugin.shops.models import Shop, ShopSettings
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,11 @@ def save_settings(s: Session, *, shop: Shop, document) -> tuple[dict, dict]:
     return settings, {}
 
 
-def describe(window: Window, settings: dict, locale: str | None, country: str | None) -> dict:
-    return {**window.as_json(), "text": promise_text(window, settings, locale),
+def describe(window: Window | None, settings: dict, locale: str | None, country: str | None) -> dict:
+    """The window with its text and the store's policies; None (rules that leave no business day to
+    promise): no dates and no text, the policies all the same."""
+    dates = window.as_json() if window else {**dict.fromkeys(DATES), "adjustments": []}
+    return {**dates, "text": promise_text(window, settings, locale) if window else "",
             "policies": policy_blocks(settings, locale, country)}
 
 

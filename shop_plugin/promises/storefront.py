@@ -172,12 +172,11 @@ def _cached(key: tuple, settings: dict, now: datetime) -> dict:
         _, vendors, tags, country, locale, _, _ = key
         items = [Item(vendor=v, tags=tags) for v in vendors] or [Item(tags=tags)]
         try:
-            window = service.describe(order_window(settings, now, country, items), settings, locale, country)
+            window = order_window(settings, now, country, items)
         except NoBusinessDay as exc:  # no window to show; the policies still are
             log.warning("no promise on the storefront of shop %s: %s", key[0], exc)
-            window = {**dict.fromkeys(("ship_from", "ship_by", "deliver_from", "deliver_to")), "adjustments": [],
-                      "text": "", "policies": policy_blocks(settings, locale, country)}
-        cached = {**window, "locale": language(locale, settings)}
+            window = None
+        cached = {**service.describe(window, settings, locale, country), "locale": language(locale, settings)}
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.clear()
         _CACHE[key] = cached

@@ -50,6 +50,12 @@ def language(locale: str | None, settings: dict | None = None) -> str:
     return lang if lang in BUILT_IN or any(_primary(key) == lang for key in merchant) else "en"
 
 
+def order_language(order, settings: dict | None = None) -> str | None:
+    """The language of the order's customer (as `language` finds it); None without an order or a
+    customer locale on it."""
+    return language(order.customer_locale, settings) if order is not None and order.customer_locale else None
+
+
 def babel_locale(locale: str | None) -> Locale:
     try:
         return Locale.parse((locale or "en").replace("_", "-"), sep="-")
@@ -62,12 +68,17 @@ def fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
+def merchant_text(settings: dict, locale: str | None, name: str) -> str | None:
+    """The merchant's wording `name` (settings `texts`) for the customer's locale, as `_in_language`
+    finds it; None if they gave none in that language."""
+    return _in_language({key: names.get(name) for key, names in settings.get("texts", {}).items()}, locale)
+
+
 def template(settings: dict, locale: str | None, name: str) -> str:
-    """The merchant's wording for the customer's locale (as `_in_language` finds it), else the built-in
-    wording of its language, else the merchant's English, else the built-in English."""
-    merchant = {key: names.get(name) for key, names in settings.get("texts", {}).items()}
-    return (_in_language(merchant, locale) or BUILT_IN.get(_primary(locale), {}).get(name)
-            or _in_language(merchant, "en") or BUILT_IN["en"][name])
+    """The merchant's wording for the customer's locale, else the built-in wording of its language,
+    else the merchant's English, else the built-in English."""
+    return (merchant_text(settings, locale, name) or BUILT_IN.get(_primary(locale), {}).get(name)
+            or merchant_text(settings, "en", name) or BUILT_IN["en"][name])
 
 
 def promise_text(window: Window, settings: dict, locale: str | None) -> str:

@@ -18,21 +18,26 @@ class Item:
     tags: tuple[str, ...] = ()
 
 
+DATES = ("ship_from", "ship_by", "deliver_from", "deliver_to")
+PROMISED = DATES[1:]  # the dates the promise states
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 @dataclass(frozen=True)
 class Window:
     ship_from: date
     ship_by: date
     deliver_from: date | None
     deliver_to: date | None
-    adjustments: tuple[dict, ...] = field(default=())
+    adjustments: tuple[dict, ...] = field(default=())  # an order's window: what moved its promised dates
     # per date: the holidays and closures that pushed it, as (calendar, its country, the day skipped)
     causes: dict[str, frozenset[Cause]] = field(default_factory=dict, compare=False, repr=False)
 
     def as_json(self) -> dict:
-        iso = lambda d: d.isoformat() if d else None  # noqa: E731
-        return {"ship_from": iso(self.ship_from), "ship_by": iso(self.ship_by),
-                "deliver_from": iso(self.deliver_from), "deliver_to": iso(self.deliver_to),
-                "adjustments": list(self.adjustments)}
+        return {**{name: _iso(getattr(self, name)) for name in DATES}, "adjustments": list(self.adjustments)}
 
 
 def supplier_rules(settings: dict, item: Item) -> dict:
@@ -118,24 +123,18 @@ def item_window(settings: dict, rules: dict, ordered_at: datetime, country: str 
         deliver_to = destination.add_business_days(ship_by, days[1], in_transit_to)
         causes["deliver_from"] = causes["ship_from"] | _causes("destination", country, in_transit_from)
         causes["deliver_to"] = causes["ship_by"] | _causes("destination", country, in_transit_to)
-    return Window(ship_from, ship_by, deliver_from, deliver_to,
-                  tuple(_adjustments(frozenset().union(*causes.values()))), causes)
+    return Window(ship_from, ship_by, deliver_from, deliver_to, causes=causes)  # the order's says what moved it
 
 
 def _causes(calendar: str, country: str | None, skipped: Iterable[Skip]) -> frozenset[Cause]:
     return frozenset((calendar, country, skip) for skip in skipped)
 
 
-PROMISED = ("ship_by", "deliver_from", "deliver_to")  # the dates the promise states
-
-
 def order_window(settings: dict, ordered_at: datetime, country: str | None, items: Sequence[Item]) -> Window:
     """The order's promise: the latest dates over its items (one default item if it has none), and
     what pushed those dates: only what the item(s) whose dates they are waited for."""
     windows = [item_window(settings, supplier_rules(settings, i), ordered_at, country) for i in items or [Item()]]
-    names = ("ship_from", "ship_by", "deliver_from", "deliver_to")
-    if any(w.deliver_to is None for w in windows):
-        names = names[:2]
+    names = DATES if all(w.deliver_to is not None for w in windows) else DATES[:2]
     latest = {name: max(getattr(w, name) for w in windows) for name in names}
     causes = {name: _what_pushed(windows, name, latest[name]) for name in names}
     return Window(latest["ship_from"], latest["ship_by"], latest.get("deliver_from"), latest.get("deliver_to"),

@@ -14,10 +14,10 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from shop_plugin.helpdesk.models import AUTO_REPLY, Ticket, TicketEntry
+from shop_plugin.helpdesk.models import AUTO_REPLY, NOT_AUTOMATIC, Ticket, TicketEntry
 from shop_plugin.orders.service import get_order
 from shop_plugin.promises import service as promises
 from shop_plugin.refunds import service as refunds
@@ -66,7 +66,7 @@ def recent_inbound(s: Session, *, shop: Shop, order_id: int, entry: TicketEntry,
         .select_from(TicketEntry).join(Ticket, Ticket.id == TicketEntry.ticket_id)
         .where(Ticket.shop_id == shop.id, Ticket.order_shopify_id == order_id,
                TicketEntry.shop_id == shop.id, TicketEntry.kind == "inbound",
-               or_(TicketEntry.source.is_(None), TicketEntry.source != AUTO_REPLY),
+               NOT_AUTOMATIC,
                TicketEntry.created_at >= now - WINDOW, TicketEntry.created_at <= now,
                TicketEntry.id != (entry.id or 0))).one()
     this_proven = 1 if entry.sender_verified is True else 0

@@ -14,7 +14,17 @@ from shop_plugin.extensions import session
 from shop_plugin.helpdesk.models import Ticket
 from shop_plugin.notify import notices
 from shop_plugin.shops import service as shops
-from tests.support import OTHER_SHOP, SHOP, backdate_install, bearer, fixture, session_token, signed_webhook
+from tests.support import (
+    OTHER_SHOP,
+    SHOP,
+    backdate_install,
+    bearer,
+    carrier_event,
+    fixture,
+    session_token,
+    ship,
+    signed_webhook,
+)
 
 RULES = {"timezone": "Asia/Seoul", "origin_country": "KR", "processing_days": [1, 2],
          "transit": [{"countries": ["KR"], "days": [2, 3]}],
@@ -100,12 +110,8 @@ def test_delivery_resolves_the_dispatch_ticket_itself(make_app, smtp_server):
     app, client, _ = setup(make_app, smtp_server)
     signed_webhook(client, "orders/create", order_payload())
     scan(app, after_ship_by(client))
-    fulfillment = dict(fixture("fulfillments_create.rest_fixture.json"), id=7001, order_id=5001, status="success",
-                       created_at=datetime.now(UTC).isoformat(), updated_at=datetime.now(UTC).isoformat())
-    signed_webhook(client, "fulfillments/create", fulfillment)
-    signed_webhook(client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
-        status="delivered", happened_at=datetime.now(UTC).isoformat()))
+    ship(client, order_id=5001, fulfillment_id=7001)
+    carrier_event(client, order_id=5001, fulfillment_id=7001, event_id=8001, status="delivered")
     [ticket] = tickets(app)
     assert ticket.status == "resolved"
     detail = client.get(f"/api/tickets/{ticket.id}", headers=bearer()).json
@@ -115,12 +121,8 @@ def test_delivery_resolves_the_dispatch_ticket_itself(make_app, smtp_server):
 def test_a_carrier_failure_opens_an_urgent_ticket_at_once(make_app, smtp_server):
     app, client, sink = setup(make_app, smtp_server)
     signed_webhook(client, "orders/create", order_payload())
-    now = datetime.now(UTC).isoformat()
-    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7002,
-                                                       order_id=5001, status="success", created_at=now, updated_at=now))
-    signed_webhook(client, "fulfillment_events/create", dict(fixture("fulfillment_events_create.rest_fixture.json"),
-                                                             id=8002, fulfillment_id=7002, order_id=5001,
-                                                             status="failure", happened_at=now))
+    ship(client, order_id=5001, fulfillment_id=7002)
+    carrier_event(client, order_id=5001, fulfillment_id=7002, event_id=8002, status="failure")
     [ticket] = tickets(app)
     assert (ticket.reason, ticket.priority) == ("delivery_exception", "urgent")
     assert len(sink.messages) == 1
@@ -314,12 +316,8 @@ def test_the_past_promise_notice_of_an_unshipped_order_says_it_has_not_shipped(m
 
 def in_transit(client) -> None:
     """Order 5001 shipped now (fulfilment 7001) and reported in transit."""
-    now = datetime.now(UTC).isoformat()
-    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7001,
-                                                       order_id=5001, status="success", created_at=now, updated_at=now))
-    signed_webhook(client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=8001, fulfillment_id=7001, order_id=5001,
-        status="in_transit", happened_at=now))
+    ship(client, order_id=5001, fulfillment_id=7001)
+    carrier_event(client, order_id=5001, fulfillment_id=7001, event_id=8001, status="in_transit")
 
 
 def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_app, smtp_server):
@@ -332,9 +330,10 @@ def test_the_past_promise_notice_of_a_parcel_on_its_way_says_it_is_traced(make_a
     assert "We are tracing it" in body and "has not shipped" not in body
 
 
-def test_the_merchants_own_notice_wording_is_saved_and_sent_in_the_customers_language(make_app, smtp_server):
+@pytest.mark.parametrize("key", ["ko", "ko-KR"])  # saved for the language or one of its regions
+def test_the_merchants_own_notice_wording_is_saved_and_sent_in_the_customers_language(make_app, smtp_server, key):
     app, client, sink = setup(make_app, smtp_server)
-    wording = {"ko": {"notice_late_dispatch": "{order} 주문은 공급업체 사정으로 늦어지고 있습니다. (상점 문구)"}}
+    wording = {key: {"notice_late_dispatch": "{order} 주문은 공급업체 사정으로 늦어지고 있습니다. (상점 문구)"}}
     response = client.put("/api/settings", json={**RULES, "texts": wording}, headers=bearer())
     assert response.status_code == 200, response.json
     signed_webhook(client, "orders/create", order_payload())
@@ -351,7 +350,5 @@ def test_delivery_also_resolves_a_missed_date_ticket(make_app, smtp_server):
     in_transit(client)
     scan(app, past_deliver_to(client))
     assert [(t.reason, t.status) for t in tickets(app)] == [("past_promise", "open")]
-    signed_webhook(client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=8002, fulfillment_id=7001, order_id=5001,
-        status="delivered", happened_at=datetime.now(UTC).isoformat()))
+    carrier_event(client, order_id=5001, fulfillment_id=7001, event_id=8002, status="delivered")
     assert [(t.reason, t.status) for t in tickets(app)] == [("past_promise", "resolved")]

@@ -1,26 +1,22 @@
 """Delivery ends the delays that raised refund prompts: those prompts are set aside, others stay."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tests.delays.test_delay_pipeline import SEOUL, order_payload, scan, setup
-from tests.support import bearer, fixture, signed_webhook
+from tests.support import bearer, carrier_event, ship, signed_webhook
 
 
 def shipped_and_late(make_app, smtp_server):
     app, client, _ = setup(make_app, smtp_server)
     signed_webhook(client, "orders/create", order_payload())
-    now = datetime.now(UTC).isoformat()
-    signed_webhook(client, "fulfillments/create", dict(fixture("fulfillments_create.rest_fixture.json"), id=7101,
-                                                       order_id=5001, status="success", created_at=now, updated_at=now))
+    ship(client, order_id=5001, fulfillment_id=7101)
     deliver_to = client.get("/api/orders/5001", headers=bearer()).json["promise"]["deliver_to"]
     return app, client, datetime.fromisoformat(deliver_to).replace(tzinfo=SEOUL)
 
 
 def delivered(client) -> None:
-    signed_webhook(client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=8101, fulfillment_id=7101, order_id=5001,
-        status="delivered", happened_at=datetime.now(UTC).isoformat()))
+    carrier_event(client, order_id=5001, fulfillment_id=7101, event_id=8101, status="delivered")
 
 
 def prompts(client) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.support import OTHER_SHOP, bearer, fixture, signed_webhook
+from tests.support import OTHER_SHOP, bearer, fixture, ship, signed_webhook
 
 BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=20)
 
@@ -136,9 +136,19 @@ def test_a_cancelled_fulfilment_is_not_counted_against_its_carrier(client):
     by that carrier and no parcel it failed to deliver."""
     place(client, 1, "A", shipped_after=1, carrier="DHL", delivered_after=2)
     voided = BASE + timedelta(days=1)
-    signed_webhook(client, "fulfillments/create", dict(
-        fixture("fulfillments_create.rest_fixture.json"), id=999, order_id=1, status="cancelled",
-        tracking_company="J&T", created_at=voided.isoformat(), updated_at=voided.isoformat()))
+    ship(client, order_id=1, fulfillment_id=999, at=voided, status="cancelled", tracking_company="J&T")
     rows = stats(client, "carrier")
     assert set(rows) == {"DHL"}
     assert rows["DHL"]["on_time_delivery_rate"] is not None
+
+
+def test_sqlite_reads_an_instants_shop_day_with_the_offset_in_force_at_it():
+    """The day SQLite's local_date gives (PostgreSQL uses AT TIME ZONE) on either side of New York's
+    2026 clock changes (UTC-5 until 8 March 07:00 UTC, UTC-4 until 1 November 06:00 UTC)."""
+    from shop_plugin.db import sqlite_local_date
+
+    zone = "America/New_York"
+    assert sqlite_local_date("2026-03-08 04:30:00.000000", zone) == "2026-03-07"  # 23:30 EST
+    assert sqlite_local_date("2026-03-09 03:30:00.000000", zone) == "2026-03-08"  # 23:30 EDT
+    assert sqlite_local_date("2026-11-02 04:30:00.000000", zone) == "2026-11-01"  # 23:30 EST again
+    assert sqlite_local_date(None, zone) is None

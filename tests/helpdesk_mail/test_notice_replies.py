@@ -2,14 +2,12 @@
 ticket that notice belongs to, not a new inquiry beside it."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from shop_plugin.delays import service as delays
 from shop_plugin.extensions import session
 from tests.delays.test_delay_pipeline import RULES
 from tests.delays.test_scan_pages import AT, seed
 from tests.helpdesk_mail.conftest import compose
-from tests.support import backdate_install, fixture, signed_webhook
+from tests.support import backdate_install, carrier_event, ship
 
 BUYER = "buyer101@example.com"
 
@@ -73,13 +71,9 @@ def test_a_stranger_quoting_a_notice_id_does_not_land_on_the_orders_delay_ticket
 
 
 def deliver(desk, order_id: int = 101) -> None:
-    now = datetime.now(UTC).isoformat()
-    signed_webhook(desk.client, "fulfillments/create", dict(
-        fixture("fulfillments_create.rest_fixture.json"), id=order_id * 10, order_id=order_id, status="success",
-        created_at=now, updated_at=now))
-    signed_webhook(desk.client, "fulfillment_events/create", dict(
-        fixture("fulfillment_events_create.rest_fixture.json"), id=order_id * 100, fulfillment_id=order_id * 10,
-        order_id=order_id, status="delivered", happened_at=now))
+    ship(desk.client, order_id=order_id, fulfillment_id=order_id * 10)
+    carrier_event(desk.client, order_id=order_id, fulfillment_id=order_id * 10, event_id=order_id * 100,
+                  status="delivered")
 
 
 def test_delivery_resolves_a_delay_ticket_but_not_while_the_customers_reply_awaits_an_answer(desk):
