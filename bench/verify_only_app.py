@@ -24,7 +24,7 @@ verifier = ShopifyApp(client_id=os.environ["SHOPIFY_API_KEY"], client_secret=os.
 @app.post("/webhooks")
 def webhook():
     raw = request.get_data(cache=True)
-    result = verifier.verify_webhook_req(webhook_req(request, raw.decode("utf-8", "replace")))
+    result = verifier.verify_webhook_req(webhook_req(request.environ, raw.decode("utf-8", "replace")))
     return ("", 200) if result.ok else shopify_response(result)
 
 

@@ -2,11 +2,11 @@
 
 Every delivery of every shop comes through here, so the receiver is a WSGI endpoint mounted in
 front of Flask's routing (`mount`), not a blueprint route: Flask's per-request machinery (request
-context, URL matching, response hooks and their header bookkeeping) cost as much CPU as storing the
-delivery does. It runs inside the app's context like any view (config, database, queue), reads the
-body with werkzeug's request (size limit, chunked bodies) and answers with werkzeug's responses:
-200 empty once the row is committed, JSON errors otherwise, 503 when the database could not make it
-durable.
+and app contexts, URL matching, response hooks and their header bookkeeping) cost as much CPU as
+storing the delivery does. It reads what it needs from the app it is mounted on (config, verifier,
+database, queue) rather than through an app context, reads the body with werkzeug's input stream
+(size limit, chunked bodies) and answers with werkzeug's responses: 200 empty once the row is
+committed, JSON errors otherwise, 503 when the database could not make it durable.
 """
 from __future__ import annotations
 
@@ -16,21 +16,20 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import cache
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from shop_plugin import jobs
 from shop_plugin.bodies import read_body
 from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
-from shop_plugin.extensions import database
 from shop_plugin.shopify.adapters import shopify_headers, shopify_response, webhook_req
-from shop_plugin.shopify.client import shop_domain, shopify
+from shop_plugin.shopify.client import shop_domain
 from webhooks.driver_insert import DriverInsert
 from webhooks.group_commit import GroupCommit
 
@@ -48,6 +47,7 @@ COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "tri
            "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]  # a werkzeug Response or HTTPException is one
 STORED_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Content-Length", "0")]  # the 200, empty
+PROCESS = jobs.task_path(processing.process_event)
 
 
 def mount(app: Flask) -> None:
@@ -64,16 +64,15 @@ class Receiver:
             return self.routes(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
             return MethodNotAllowed(valid_methods=["POST"])(environ, start_response)
-        with self.app.app_context():
-            answer = self._answer(Request(environ))
+        answer = self._answer(environ)
         if answer is None:  # committed (or committed before): the common answer, built once
             start_response("200 OK", STORED_HEADERS)
             return [b""]
         return answer(environ, start_response)
 
-    def _answer(self, request: Request) -> WSGIApp | None:
+    def _answer(self, environ: dict) -> WSGIApp | None:
         try:
-            return receive(request)
+            return receive(self.app, environ)
         except SQLAlchemyError as exc:  # never acknowledge a delivery we could not make durable
             log.error("webhook not stored: %s", exc)
             return _error(503, "temporarily unavailable", {"Retry-After": "5"})
@@ -91,18 +90,18 @@ class Receiver:
         return propagate if propagate is not None else (self.app.testing or self.app.debug)
 
 
-def receive(request: Request) -> WSGIApp | None:
+def receive(app: Flask, environ: dict) -> WSGIApp | None:
     """None once the delivery is committed (now or by an earlier copy); otherwise the answer: an error,
     or shopifyapp's response when verification failed."""
-    raw = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])  # 413 above it, before anything else
+    raw = read_body(environ, app.config["MAX_CONTENT_LENGTH"])  # 413 above it, before anything else
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
         return _error(401, "the body is not UTF-8 text; its signature cannot be checked")
-    result = shopify().verify_webhook_req(webhook_req(request, text))
+    result = app.extensions["shopify"].verify_webhook_req(webhook_req(environ, text))
     if not result.ok:
         return shopify_response(result)
-    headers = shopify_headers(request)
+    headers = shopify_headers(environ)
     missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
@@ -110,9 +109,9 @@ def receive(request: Request) -> WSGIApp | None:
     too_long = _unstorable(headers, domain)
     if too_long:
         return _error(400, f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
-    event_id = _store(headers, domain, raw)
+    event_id = _store(app, headers, domain, raw)
     if event_id is not None:
-        _enqueue(event_id)
+        _enqueue(app, event_id)
     return None
 
 
@@ -128,7 +127,7 @@ def _unstorable(headers: dict[str, str], domain: str) -> list[str]:
             if len(values.get(key, "")) > length or "\x00" in values.get(key, "")]
 
 
-def _store(headers: dict[str, str], domain: str, raw: bytes) -> int | None:
+def _store(app: Flask, headers: dict[str, str], domain: str, raw: bytes) -> int | None:
     """Commit the delivery (with others arriving at the same time: webhooks/group_commit.py); None when
     this webhook id was already stored (a retry)."""
     now = utcnow()
@@ -145,16 +144,16 @@ def _store(headers: dict[str, str], domain: str, raw: bytes) -> int | None:
         "status": RECEIVED,
         "attempts": 0,
         "received_at": now,
-        "next_attempt_at": now + timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"]),
+        "next_attempt_at": now + timedelta(seconds=app.config["SWEEP_GRACE_SECONDS"]),
     }
-    return _writer().store(row)
+    return _writer(app).store(row)
 
 
-def _writer() -> GroupCommit:
+def _writer(app: Flask) -> GroupCommit:
     """The app's group committer (one per process and app): concurrent deliveries share a commit."""
-    writer = current_app.extensions.get("webhook_writer")
+    writer = app.extensions.get("webhook_writer")
     if writer is None:
-        writer = current_app.extensions.setdefault("webhook_writer", GroupCommit(row_insert(database().engine)))
+        writer = app.extensions.setdefault("webhook_writer", GroupCommit(row_insert(app.extensions["database"].engine)))
     return writer
 
 
@@ -178,8 +177,8 @@ def _insert_statement(dialect: str):
         table.c.id, table.c.shop_domain, table.c.webhook_id)
 
 
-def _enqueue(event_id: int) -> None:
+def _enqueue(app: Flask, event_id: int) -> None:
     try:
-        jobs.enqueue_soon(processing.process_event, event_id)
+        app.extensions["jobs"].enqueue_soon(PROCESS, event_id)
     except Exception:
         log.exception("could not enqueue webhook event %s; the sweeper will", event_id)

@@ -27,7 +27,7 @@ def inbound_email():
         abort(404)
     if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
         return jsonify(error="unauthorized"), 401
-    raw = read_body(request, MAX_MAIL)  # 413 above MAX_MAIL, chunked or not, before anything is stored
+    raw = read_body(request.environ, MAX_MAIL)  # 413 above MAX_MAIL, chunked or not, before anything is stored
     if not raw.strip():
         return jsonify(error="empty body: post the raw MIME message"), 400
     row, fresh = mail_inbox.store(session(), raw=raw, envelope_to=request.headers.get(ENVELOPE_HEADER), now=utcnow())

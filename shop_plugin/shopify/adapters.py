@@ -21,9 +21,8 @@ def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str
     `url`: what to hand over instead of the full URL, for verifiers that do not read it."""
     if headers is None:
         given = {k: _signature_text(k, v) for k, v in request.headers.items()}
-    else:  # straight from the environ: werkzeug's header view rescans the environ on every lookup
-        environ = request.environ
-        given = {name: _signature_text(name, environ[key]) for name, key in _environ_keys(headers) if key in environ}
+    else:
+        given = environ_headers(request.environ, headers)
     return {
         "method": request.method,
         "headers": given,
@@ -32,20 +31,26 @@ def shopify_req(request: Request, body: str | None = None, *, headers: tuple[str
     }
 
 
+def environ_headers(environ: dict, headers: tuple[str, ...]) -> dict[str, str]:
+    """These headers, those sent, straight from the WSGI environ (werkzeug's header view rescans the
+    environ on every lookup); a signature that is not ASCII text is handed on as a forged one."""
+    return {name: _signature_text(name, environ[key]) for name, key in _environ_keys(headers) if key in environ}
+
+
 @cache
 def _environ_keys(headers: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """Header name → its WSGI environ key (HTTP_…; none of the subsets holds Content-Type or -Length)."""
     return tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in headers)
 
 
-def shopify_headers(request: Request) -> dict[str, str]:
+def shopify_headers(environ: dict) -> dict[str, str]:
     """Every X-Shopify-* header, named as werkzeug names them ("X-Shopify-Webhook-Id"), in one pass
     over the WSGI environ (what a webhook row keeps). A delivery that uses the unprefixed names
     (Shopify-Topic…, which the verifier accepts too) has them under the X-Shopify-* names; where both
     are sent, the X-Shopify-* one is kept."""
     found = {}
     unprefixed = {}
-    for key, value in request.environ.items():
+    for key, value in environ.items():
         if key.startswith("HTTP_X_SHOPIFY_"):
             found[key[5:].replace("_", "-").title()] = value
         elif key.startswith("HTTP_SHOPIFY_"):
@@ -58,10 +63,12 @@ def shopify_headers(request: Request) -> dict[str, str]:
 WEBHOOK_HEADERS = ("X-Shopify-Hmac-Sha256", "Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "Shopify-Shop-Domain")
 
 
-def webhook_req(request: Request, body: str) -> dict:
-    """Webhook deliveries: the verifier reads the method, the signature and shop headers and the body.
-    Its log names the path; the signed part of a delivery is its body."""
-    return shopify_req(request, body, headers=WEBHOOK_HEADERS, url=request.path)
+def webhook_req(environ: dict, body: str) -> dict:
+    """Webhook deliveries (a WSGI request: the receiver builds no request object): the verifier reads
+    the method, the signature and shop headers and the body. Its log names the path; the signed part
+    of a delivery is its body."""
+    return {"method": environ["REQUEST_METHOD"], "headers": environ_headers(environ, WEBHOOK_HEADERS),
+            "url": environ.get("PATH_INFO", ""), "body": body}
 
 
 def proxy_req(request: Request) -> dict:
