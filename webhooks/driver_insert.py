@@ -14,7 +14,8 @@ one pooled connection held between calls (the group committer runs one batch at 
 autocommit: the statement is its own transaction, so a batch costs one round trip and one commit.
 The connection is dropped after any error, and given back to the pool every `HOLD_SECONDS` (out of
 autocommit, as it was lent) and checked out again, so the pool's own upkeep (`pool_recycle`)
-reaches it as it reaches every other.
+reaches it as it reaches every other. On SQLite the statement runs under `sqlite_writers`' file lock,
+so the receivers of several processes queue for the file instead of sleeping in SQLite's busy handler.
 """
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ from sqlalchemy import Insert, bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from webhooks.sqlite_writers import writer_lock
+
 HOLD_SECONDS = 60
+# per row count: the SQL; (row index, column, converter) per parameter in order; the names, or None if positional
+Compiled = tuple[str, list[tuple[int, str, Any]], list[str] | None]
 
 
 class DriverInsert:
@@ -38,9 +43,10 @@ class DriverInsert:
         table_columns = statement.table.c
         self._convert = {name: table_columns[name].type.dialect_impl(dialect).bind_processor(dialect)
                          for name in self.columns}
-        self._compiled: dict[int, tuple[str, list[tuple[int, str]] | None]] = {}
+        self._compiled: dict[int, Compiled] = {}
         self._dbapi_error = dialect.loaded_dbapi.Error
         self._lock = threading.Lock()
+        self._writers = writer_lock(engine)
         self._connection: Any = None
         self._opened_at = 0.0
 
@@ -51,12 +57,13 @@ class DriverInsert:
         sql, params = self._bound(rows)
         with self._lock:
             try:
-                cursor = self._connect().cursor()
-                try:
-                    cursor.execute(sql, params)
-                    return cursor.fetchall()
-                finally:
-                    cursor.close()  # an open statement would keep SQLite's write lock past the rollback
+                with self._writers:
+                    cursor = self._connect().cursor()
+                    try:
+                        cursor.execute(sql, params)
+                        return cursor.fetchall()
+                    finally:
+                        cursor.close()  # an open statement would keep SQLite's write lock past the rollback
             except BaseException as exc:
                 self._discard()
                 if isinstance(exc, self._dbapi_error):
@@ -69,25 +76,27 @@ class DriverInsert:
         lent it: out of autocommit."""
         with self._lock:
             self._give_back()
+            self._writers.close()
 
     def _bound(self, rows: list[dict]) -> tuple[str, Sequence | dict]:
         """The statement for this many rows (compiled once per count) and its parameters, each value
-        converted by its column's type."""
-        sql, positions = self._compiled.get(len(rows)) or self._compile(len(rows))
-        convert = self._convert
-        if positions is not None:
-            return sql, [_converted(convert[name], rows[i][name]) for i, name in positions]
-        return sql, {f"{name}__{i}": _converted(convert[name], row[name])
-                     for i, row in enumerate(rows) for name in self.columns}
+        converted by its column's type: a list for positional parameter styles (SQLite's qmark), else
+        a dict by name."""
+        sql, slots, names = self._compiled.get(len(rows)) or self._compile(len(rows))
+        values = [rows[i][name] if convert is None else convert(rows[i][name]) for i, name, convert in slots]
+        return (sql, values) if names is None else (sql, dict(zip(names, values, strict=True)))
 
-    def _compile(self, count: int) -> tuple[str, list[tuple[int, str]] | None]:
-        """INSERT … VALUES (…), (…) … with parameters named `<column>__<row>`; for positional parameter
-        styles (SQLite's qmark), which (row, column) each position takes."""
+    def _compile(self, count: int) -> Compiled:
+        """INSERT … VALUES (…), (…) … with parameters named `<column>__<row>`; for each parameter, in
+        the order the statement takes them, which row's column it is and that column's converter; and
+        the parameter names, unless the style is positional."""
         names = {f"{name}__{i}": (i, name) for i in range(count) for name in self.columns}
         values = [{name: bindparam(f"{name}__{i}") for name in self.columns} for i in range(count)]
         compiled = self.statement.values(values).compile(dialect=self.engine.dialect)
-        positions = [names[key] for key in compiled.positiontup] if compiled.positiontup is not None else None
-        return self._compiled.setdefault(count, (compiled.string, positions))
+        positional = compiled.positiontup is not None
+        order = list(compiled.positiontup) if positional else list(names)
+        slots = [(*names[key], self._convert[names[key][1]]) for key in order]
+        return self._compiled.setdefault(count, (compiled.string, slots, None if positional else order))
 
     def _connect(self) -> Any:
         if self._connection is not None and time.monotonic() - self._opened_at > HOLD_SECONDS:
@@ -111,7 +120,3 @@ class DriverInsert:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.invalidate()
-
-
-def _converted(convert, value):
-    return convert(value) if convert is not None else value

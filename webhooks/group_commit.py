@@ -15,19 +15,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 MAX_BATCH = 64
 Key = tuple[str, str]  # (shop domain, webhook id): the receiver's unique key
 
 
-@dataclass
 class _Waiting:
-    row: dict
-    done: threading.Event = field(default_factory=threading.Event)
-    write_next: bool = False  # woken to take over the writing, not with an outcome
-    event_id: int | None = None
-    error: BaseException | None = None
+    """One request's row and its outcome. `wake` is a plain lock, taken at creation: the request thread
+    waits by acquiring it again, the writer wakes it by releasing it (once per wait). It is what
+    `threading.Event` does underneath, without the condition variable around it, on a path every
+    delivery takes twice."""
+
+    __slots__ = ("row", "wake", "write_next", "event_id", "error")
+
+    def __init__(self, row: dict) -> None:
+        self.row = row
+        self.wake = threading.Lock()
+        self.wake.acquire()
+        self.write_next = False  # woken to take over the writing, not with an outcome
+        self.event_id: int | None = None
+        self.error: BaseException | None = None
 
 
 class GroupCommit:
@@ -50,11 +57,10 @@ class GroupCommit:
         while True:
             if write:
                 self._write_batch()
-            me.done.wait()
+            me.wake.acquire()  # until the writer of its batch (maybe this thread) or the last writer wakes it
             if not me.write_next:
                 break
             me.write_next, write = False, True
-            me.done.clear()
         if me.error is not None:
             raise me.error
         return me.event_id
@@ -72,11 +78,11 @@ class GroupCommit:
             self._commit(batch)
         finally:
             for waiting in batch:
-                waiting.done.set()
+                waiting.wake.release()
             with self._lock:
                 if self._queue:
                     self._queue[0].write_next = True
-                    self._queue[0].done.set()
+                    self._queue[0].wake.release()
                 else:
                     self._writing = False
 
