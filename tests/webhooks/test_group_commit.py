@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -23,45 +24,54 @@ def row(webhook_id: str, **changes) -> dict:
             "next_attempt_at": now + timedelta(minutes=1), **changes}
 
 
-def writer_held_until(insert, queued: int) -> tuple[GroupCommit, list[int], threading.Event]:
+class HeldWriter:
     """A writer whose first batch waits until `queued` more rows are waiting behind it, so the test
-    knows how the rows are batched: the first alone, then all the others together. The list holds
-    each committed batch's size; the event is set once the first batch is being written (start the
-    other rows' threads after it, or one of them may be in the first batch)."""
-    batches: list[int] = []
-    writing = threading.Event()
-    writer: GroupCommit
+    knows how the rows are batched: the first alone, then all the others together. `batches` holds
+    each committed batch's size."""
 
-    def held(rows: list[dict]) -> list[tuple]:
-        if not batches:
-            writing.set()
+    def __init__(self, insert, queued: int) -> None:
+        self.insert, self.queued = insert, queued
+        self.batches: list[int] = []
+        self.writing = threading.Event()  # the first batch is being written
+        self.writer = GroupCommit(self._held)
+
+    def _held(self, rows: list[dict]) -> list[tuple]:
+        if not self.batches:
+            self.writing.set()
             deadline = time.monotonic() + 10
-            while len(writer._queue) < queued and time.monotonic() < deadline:
+            while len(self.writer._queue) < self.queued and time.monotonic() < deadline:
                 time.sleep(0.005)
-        returned = insert(rows)
-        batches.append(len(rows))
+        returned = self.insert(rows)
+        self.batches.append(len(rows))
         return returned
 
-    writer = GroupCommit(held)
-    return writer, batches, writing
+    def store_all(self, rows: list[dict]) -> list:
+        """Each row stored from its own thread; the outcomes (or what was raised), in order. The other
+        rows' threads start once the first row's batch is being written, so none of them joins it."""
+        with ThreadPoolExecutor(max_workers=len(rows)) as pool:
+            futures = [pool.submit(outcome, self.writer.store, rows[0])]
+            assert self.writing.wait(timeout=10), "the first row's batch never started"
+            futures += [pool.submit(outcome, self.writer.store, r) for r in rows[1:]]
+            return [f.result(timeout=30) for f in futures]
 
 
-def run_threads(targets, after_first: threading.Event | None = None) -> list:
-    """Each target on its own thread; their results (or what they raised), in order. With
-    `after_first`, the first target's thread starts alone and the others once the event is set."""
+def outcome(call, *args):
+    try:
+        return call(*args)
+    except Exception as exc:  # noqa: BLE001 - the test looks at it
+        return exc
+
+
+def run_threads(targets) -> list:
+    """Each target on its own thread; their results (or what they raised), in order."""
     results: list = [None] * len(targets)
 
     def run(i, target):
-        try:
-            results[i] = target()
-        except Exception as exc:  # noqa: BLE001 - the test looks at it
-            results[i] = exc
+        results[i] = outcome(target)
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for n, t in enumerate(threads):
+    for t in threads:
         t.start()
-        if n == 0 and after_first is not None:
-            assert after_first.wait(timeout=10), "the first row's batch never started"
     for t in threads:
         t.join(timeout=30)
     return results
@@ -73,26 +83,22 @@ def stored(app) -> dict[str, int]:
 
 
 def test_rows_waiting_while_a_commit_runs_are_committed_together(app, insert):
-    writer, batches, writing = writer_held_until(insert, queued=9)
-    ids = run_threads([lambda n=n: writer.store(row(f"w-{n}")) for n in range(10)], after_first=writing)
-    assert batches == [1, 9], "the first row alone, then the nine that queued behind it in one commit"
+    held = HeldWriter(insert, queued=9)
+    ids = held.store_all([row(f"w-{n}") for n in range(10)])
+    assert held.batches == [1, 9], "the first row alone, then the nine that queued behind it in one commit"
     assert sorted(ids) == sorted(stored(app).values()) and len(set(ids)) == 10
 
 
 def test_a_retry_racing_its_original_in_one_batch_is_stored_once(app, insert):
-    writer, _, writing = writer_held_until(insert, queued=3)
-    ids = run_threads([lambda: writer.store(row("first")), lambda: writer.store(row("dup")),
-                       lambda: writer.store(row("dup")), lambda: writer.store(row("other"))], after_first=writing)
+    ids = HeldWriter(insert, queued=3).store_all([row("first"), row("dup"), row("dup"), row("other")])
     assert ids[0] is not None and ids[3] is not None
     assert sorted(i is None for i in ids[1:3]) == [False, True], "one of the two copies is new, one a retry"
     assert set(stored(app)) == {"first", "dup", "other"}
 
 
 def test_a_row_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(app, insert):
-    writer, _, writing = writer_held_until(insert, queued=3)
-    results = run_threads([lambda: writer.store(row("first")), lambda: writer.store(row("good-1")),
-                           lambda: writer.store(row("bad", topic=None)), lambda: writer.store(row("good-2"))],
-                          after_first=writing)
+    results = HeldWriter(insert, queued=3).store_all(
+        [row("first"), row("good-1"), row("bad", topic=None), row("good-2")])
     assert isinstance(results[2], IntegrityError)
     assert all(isinstance(r, int) for r in (results[0], results[1], results[3]))
     assert set(stored(app)) == {"first", "good-1", "good-2"}
