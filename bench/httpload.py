@@ -1,5 +1,9 @@
 """A small HTTP/1.1 keep-alive load client (asyncio, GET only): closed loop for the maximum rate,
-open loop (requests at fixed times, latency counted from the scheduled time) for latency."""
+open loop (requests at fixed times, latency counted from the scheduled time) for latency.
+
+Both open their connections first and send one request on each (not counted), so the server has
+accepted them all; with `balanced` (servers.balanced) they open them again, up to TRIES times,
+until the server's workers share them (see servers.worker_connections for why)."""
 from __future__ import annotations
 
 import asyncio
@@ -22,17 +26,34 @@ async def _request(reader, writer, raw: bytes) -> int:
     return status
 
 
+TRIES = 30
+
+
 async def _connect(port: int):
     return await asyncio.open_connection("127.0.0.1", port)
 
 
-async def closed_loop(port: int, make: Callable[[], bytes], connections: int, seconds: float) -> dict:
+async def _open(port: int, make: Callable[[], bytes], connections: int,
+                balanced: Callable[[], bool] | None) -> tuple[list, int]:
+    """`connections` connections, each accepted and answered once; and how often they were opened again."""
+    for again in range(TRIES):
+        conns = await asyncio.gather(*(_connect(port) for _ in range(connections)))
+        await asyncio.gather(*(_request(reader, writer, make()) for reader, writer in conns))
+        if balanced is None or balanced() or again == TRIES - 1:
+            return conns, again
+        for _, writer in conns:
+            writer.close()
+    raise AssertionError("unreachable")
+
+
+async def closed_loop(port: int, make: Callable[[], bytes], connections: int, seconds: float,
+                      balanced: Callable[[], bool] | None = None) -> dict:
     statuses: Counter = Counter()
     latencies: list[float] = []
+    conns, reopened = await _open(port, make, connections, balanced)
     deadline = time.perf_counter() + seconds
 
-    async def worker():
-        reader, writer = await _connect(port)
+    async def worker(reader, writer):
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
             statuses[await _request(reader, writer, make())] += 1
@@ -40,16 +61,18 @@ async def closed_loop(port: int, make: Callable[[], bytes], connections: int, se
         writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return _summary(statuses, latencies, time.perf_counter() - start)
+    await asyncio.gather(*(worker(*conn) for conn in conns))
+    return {**_summary(statuses, latencies, time.perf_counter() - start), "reopened": reopened}
 
 
-async def open_loop(port: int, make: Callable[[], bytes], rate: float, seconds: float, pool: int = 64) -> dict:
+async def open_loop(port: int, make: Callable[[], bytes], rate: float, seconds: float, pool: int = 64,
+                    balanced: Callable[[], bool] | None = None) -> dict:
     statuses: Counter = Counter()
     latencies: list[float] = []
     idle: asyncio.Queue = asyncio.Queue()
-    for _ in range(pool):
-        idle.put_nowait(await _connect(port))
+    conns, reopened = await _open(port, make, pool, balanced)
+    for conn in conns:
+        idle.put_nowait(conn)
 
     async def send(at: float):
         conn = await idle.get()
@@ -69,7 +92,7 @@ async def open_loop(port: int, make: Callable[[], bytes], rate: float, seconds: 
     await asyncio.gather(*tasks)
     while not idle.empty():
         idle.get_nowait()[1].close()
-    return _summary(statuses, latencies, time.perf_counter() - start)
+    return {**_summary(statuses, latencies, time.perf_counter() - start), "reopened": reopened}
 
 
 def _summary(statuses: Counter, latencies: list[float], elapsed: float) -> dict:

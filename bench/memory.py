@@ -191,7 +191,7 @@ SHORT = {
     "W1": [PY, "bench/ingest.py", "--databases", "postgresql", "--sizes", "5,30,130", "--seconds", "10"],
     "W2": [PY, "bench/burst.py", "--seconds", "30"],
     "W4": [PY, "bench/drain.py", "--events", "5000", "--bare-jobs", "2000"],
-    "W3": [PY, "bench/promise.py", "--databases", "postgresql", "--seconds", "5"],
+    "W3": [PY, "bench/promise.py", "--databases", "postgresql", "--seconds", "5", "--rounds", "2"],
 }
 FULL = {
     "W1": [PY, "bench/ingest.py", "--sizes", "5,30,130"],
