@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     from shop_plugin import cli, config, jobs
     from shop_plugin.effects import service as _effects  # noqa: F401 - registers after-commit enqueueing
     from shop_plugin.extensions import Database
+    from shop_plugin.promises import storefront_endpoints
     from shop_plugin.shopify import client
     from webhooks import receiver
 
@@ -32,7 +33,10 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.session_interface = NoCookieSessions()
-    receiver.mount(app)  # POST /webhooks, in front of Flask's routing (inside what jobs.init_app may wrap)
+    # In front of Flask's routing (inside what jobs.init_app may wrap): the storefront's promise
+    # endpoints, then, outermost, POST /webhooks
+    storefront_endpoints.mount(app)
+    receiver.mount(app)
     Database().init_app(app)
     jobs.init_app(app)
     client.init_app(app)
@@ -69,14 +73,13 @@ def _register_blueprints(app: Flask) -> None:
     from shop_plugin.helpdesk.views import bp as helpdesk
     from shop_plugin.notify.views import bp as notify
     from shop_plugin.orders.views import bp as orders
-    from shop_plugin.promises.storefront_views import bp as storefront
     from shop_plugin.promises.views import bp as promises
     from shop_plugin.reconcile.views import bp as reconcile
     from shop_plugin.refunds.choice_views import bp as choices
     from shop_plugin.refunds.views import bp as refunds
 
     blueprints = (admin, delays, disputes, events, health, helpdesk, notify, orders, promises, reconcile, refunds,
-                  storefront, choices, desk, api, helpdesk_mail, contact, csat)
+                  choices, desk, api, helpdesk_mail, contact, csat)
     app.url_map.converters.update(int=IdConverter, row_id=RowIdConverter)  # before any rule is added
     for bp in blueprints:
         app.register_blueprint(bp)

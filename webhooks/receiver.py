@@ -1,16 +1,14 @@
 """POST /webhooks: verify, store raw, enqueue, answer. Nothing else happens on this path.
 
 Every delivery of every shop comes through here, so the receiver is a WSGI endpoint mounted in
-front of Flask's routing (`mount`), not a blueprint route: Flask's per-request machinery (request
-and app contexts, URL matching, response hooks and their header bookkeeping) cost as much CPU as
-storing the delivery does. It reads what it needs from the app it is mounted on (config, verifier,
-database, queue) rather than through an app context, reads the body with werkzeug's input stream
-(size limit, chunked bodies) and answers with werkzeug's responses: 200 empty once the row is
-committed, JSON errors otherwise, 503 when the database could not make it durable.
+front of Flask's routing (`mount`; shop_plugin/mounted.py says why), without even an app context:
+the context's teardown alone cost a measurable share of a delivery. It reads what it needs from the
+app it is mounted on (config, verifier, database, queue), reads the body with werkzeug's input
+stream (size limit, chunked bodies) and answers with werkzeug's responses: 200 empty once the row
+is committed, JSON errors otherwise, 503 when the database could not make it durable.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -21,13 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.wrappers import Response
 
 from shop_plugin import jobs
 from shop_plugin.bodies import read_body
 from shop_plugin.db import parse_time, utcnow
 from shop_plugin.events import processing
 from shop_plugin.events.models import RECEIVED, WebhookEvent
+from shop_plugin.mounted import Mounted, WSGIApp, json_error, propagates
 from shop_plugin.shopify.adapters import shopify_headers, shopify_response, webhook_req
 from shop_plugin.shopify.client import shop_domain
 from webhooks.driver_insert import DriverInsert
@@ -45,20 +43,16 @@ _LIMITS = tuple((header, header.title(), WebhookEvent.__table__.c[column].type.l
                 for header, column in STORED.items())
 COLUMNS = ("shop_domain", "webhook_id", "event_id", "topic", "api_version", "triggered_at", "headers", "body",
            "source", "status", "attempts", "received_at", "next_attempt_at")  # what _store gives every row
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]  # a werkzeug Response or HTTPException is one
 STORED_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Content-Length", "0")]  # the 200, empty
 PROCESS = jobs.task_path(processing.process_event)
 
 
 def mount(app: Flask) -> None:
     """Put the receiver in front of the app's routing: requests for PATH come here, the rest go on."""
-    app.wsgi_app = Receiver(app, app.wsgi_app)
+    Receiver.mount(app)
 
 
-class Receiver:
-    def __init__(self, app: Flask, routes: WSGIApp) -> None:
-        self.app, self.routes = app, routes
-
+class Receiver(Mounted):
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH:
             return self.routes(environ, start_response)
@@ -75,19 +69,14 @@ class Receiver:
             return receive(self.app, environ)
         except SQLAlchemyError as exc:  # never acknowledge a delivery we could not make durable
             log.error("webhook not stored: %s", exc)
-            return _error(503, "temporarily unavailable", {"Retry-After": "5"})
+            return json_error(503, "temporarily unavailable", {"Retry-After": "5"})
         except HTTPException as exc:  # werkzeug's: body over MAX_CONTENT_LENGTH (413), cut short (400)
             return exc
         except Exception:
-            if self._propagate():
+            if propagates(self.app):
                 raise
             log.exception("webhook receiver failed")
-            return _error(500, "internal error")
-
-    def _propagate(self) -> bool:
-        """As Flask decides for its views: exceptions reach the caller in tests and debugging."""
-        propagate = self.app.config.get("PROPAGATE_EXCEPTIONS")
-        return propagate if propagate is not None else (self.app.testing or self.app.debug)
+            return json_error(500, "internal error")
 
 
 def receive(app: Flask, environ: dict) -> WSGIApp | None:
@@ -97,7 +86,7 @@ def receive(app: Flask, environ: dict) -> WSGIApp | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:  # the verifier signs text: these bytes could not be checked as sent
-        return _error(401, "the body is not UTF-8 text; its signature cannot be checked")
+        return json_error(401, "the body is not UTF-8 text; its signature cannot be checked")
     result = app.extensions["shopify"].verify_webhook_req(webhook_req(environ, text))
     if not result.ok:
         return shopify_response(result)
@@ -105,19 +94,14 @@ def receive(app: Flask, environ: dict) -> WSGIApp | None:
     missing = [h for h in REQUIRED if not headers.get(h)]
     domain = shop_domain(result.shop)
     if missing or not domain:
-        return _error(400, f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}")
+        return json_error(400, f"missing or invalid header(s): {', '.join(missing or ['X-Shopify-Shop-Domain'])}")
     too_long = _unstorable(headers, domain)
     if too_long:
-        return _error(400, f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
+        return json_error(400, f"header(s) too long or holding a NUL character: {', '.join(too_long)}")
     event_id = _store(app, headers, domain, raw)
     if event_id is not None:
         _enqueue(app, event_id)
     return None
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps({"error": message}), status, mimetype="application/json",
-                    headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def _unstorable(headers: dict[str, str], domain: str) -> list[str]:

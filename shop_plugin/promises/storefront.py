@@ -143,7 +143,7 @@ def for_order(db: Callable[[], Session], *, shop: StorefrontShop, order_id: int,
     body = stored.body
     return {"provisional": False, "text": body["text"], "locale": body["locale"],
             **{k: body[k] for k in ("ship_by", "deliver_from", "deliver_to")},
-            "policies": body["policies"] if not locale else policy_blocks(shop.settings, locale, country)}
+            "policies": body["policies"] if not locale else _policies(shop, locale, country)}
 
 
 def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale: str | None) -> dict:
@@ -162,7 +162,20 @@ def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale:
 
 
 _CACHE: dict[tuple, dict] = {}
+_POLICIES: dict[tuple, list[dict]] = {}
 CACHE_SIZE = 4096
+
+
+def _policies(shop: StorefrontShop, locale: str, country: str | None) -> list[dict]:
+    """The policies in the page's language, cached by the settings they come from (never stale)."""
+    key = (shop.digest, locale, country)
+    blocks = _POLICIES.get(key)
+    if blocks is None:
+        blocks = policy_blocks(shop.settings, locale, country)
+        if len(_POLICIES) >= CACHE_SIZE:
+            _POLICIES.clear()
+        _POLICIES[key] = blocks
+    return blocks
 
 
 def _cached(key: tuple, settings: dict, now: datetime) -> dict:
