@@ -14,13 +14,13 @@ from flask import Flask, jsonify, request
 from shopify_app import ShopifyApp
 
 from bench.bare_read_app import BODY
-from shop_plugin.shopify import signed_body_logs
+from shop_plugin.shopify import verification_logs
 from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_response, webhook_req
 
 app = Flask(__name__)
 verifier = ShopifyApp(client_id=os.environ["SHOPIFY_API_KEY"], client_secret=os.environ["SHOPIFY_API_SECRET"],
                       old_client_secret=os.environ.get("SHOPIFY_API_SECRET_OLD"))
-signed_body_logs.install()  # as the app does: webhook bodies stay out of shopifyapp's log records
+verification_logs.install()  # as the app does: the log records of its verifications (see there)
 
 
 @app.post("/webhooks")

@@ -72,8 +72,9 @@ def webhook_req(environ: dict, body: str) -> dict:
 
 
 def proxy_req(request: Request) -> dict:
-    """App proxy requests: the verifier reads only the URL (the signed query string)."""
-    return shopify_req(request, body="", headers=())
+    """App proxy requests: the verifier reads only the URL's query string (the parameters Shopify
+    signed), so it gets the path and the raw query; scheme and host are not signed."""
+    return {"method": request.method, "headers": {}, "url": _path_and_query(request), "body": ""}
 
 
 EXTENSION_HEADERS = ("Authorization", "Origin")
@@ -81,8 +82,11 @@ EXTENSION_HEADERS = ("Authorization", "Origin")
 
 def extension_req(request: Request) -> dict:
     """Checkout and customer account extension requests (GET and their CORS preflight): the verifier
-    reads the method, the session token, the Origin and the URL, never the body."""
-    return shopify_req(request, body="", headers=EXTENSION_HEADERS)
+    reads the method, the session token and the Origin, never the body, and the URL only to tell a
+    same-origin preflight, so it gets the URL without its query (which holds the buyer's confirmation
+    number, for no log record to keep)."""
+    return {"method": request.method, "headers": environ_headers(request.environ, EXTENSION_HEADERS),
+            "url": f"{request.scheme}://{request.host}{request.root_path}{request.path}", "body": ""}
 
 
 def _signature_text(name: str, value: str) -> str:
@@ -92,12 +96,17 @@ def _signature_text(name: str, value: str) -> str:
 def _url(request: Request) -> str:
     """The URL as it was requested. Built from the raw query string: the verifiers parse it themselves,
     and werkzeug's `request.url` (an IRI, re-quoted) costs more than the rest of a storefront request."""
+    return f"{request.scheme}://{request.host}{_path_and_query(request)}"
+
+
+def _path_and_query(request: Request) -> str:
+    """The path and the raw query string, a signature that is not ASCII text handed on as a forged one."""
     if not all(s.isascii() for s in request.args.getlist("signature")):
         query = urlencode([(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)])
     else:
         query = request.environ.get("QUERY_STRING", "")
-    base = f"{request.scheme}://{request.host}{request.root_path}{request.path}"
-    return f"{base}?{query}" if query else base
+    path = f"{request.root_path}{request.path}"
+    return f"{path}?{query}" if query else path
 
 
 def shopify_response(result) -> Response:

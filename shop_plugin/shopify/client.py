@@ -9,7 +9,7 @@ import httpx
 from flask import Flask, current_app
 from shopify_app import ShopifyApp
 
-from shop_plugin.shopify import signed_body_logs
+from shop_plugin.shopify import verification_logs
 
 SHOPIFY_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -38,7 +38,7 @@ class OriginOverrideTransport(httpx.BaseTransport):
 
 def init_app(app: Flask) -> None:
     cfg = app.config
-    signed_body_logs.install()  # webhook bodies stay out of shopifyapp's log records (see there)
+    verification_logs.install()  # lean log records for the webhook and storefront verifications (see there)
     app.extensions["shopify"] = ShopifyApp(
         client_id=cfg["SHOPIFY_API_KEY"],
         client_secret=cfg["SHOPIFY_API_SECRET"],

@@ -8,12 +8,12 @@ from shop_plugin.shopify.adapters import FORGED, extension_req, proxy_req
 app = Flask(__name__)
 
 
-def test_an_app_proxy_request_hands_over_its_url_with_the_raw_query_and_no_headers():
+def test_an_app_proxy_request_hands_over_its_path_with_the_raw_query_and_no_headers():
     with app.test_request_context("/proxy/promise?shop=a.myshopify.com&signature=abc&vendor=K%20Beauty",
                                   base_url="https://app.example", headers={"Cookie": "x=1", "X-Other": "y"}):
         req = proxy_req(request)
     assert req == {"method": "GET", "headers": {}, "body": "",
-                   "url": "https://app.example/proxy/promise?shop=a.myshopify.com&signature=abc&vendor=K%20Beauty"}
+                   "url": "/proxy/promise?shop=a.myshopify.com&signature=abc&vendor=K%20Beauty"}
 
 
 def test_a_non_ascii_proxy_signature_is_handed_over_as_one_that_never_matches():
@@ -23,8 +23,9 @@ def test_a_non_ascii_proxy_signature_is_handed_over_as_one_that_never_matches():
 
 def test_an_extension_request_hands_over_its_session_token_and_origin_only():
     headers = {"Authorization": "Bearer t", "Origin": "https://extensions.shopifycdn.com", "Cookie": "x=1"}
-    with app.test_request_context("/api/checkout/promise?order_id=1", method="OPTIONS", headers=headers):
+    with app.test_request_context("/api/checkout/promise?order_id=1&confirmation=WYRM1KLEJ", method="OPTIONS",
+                                  base_url="https://app.example", headers=headers):
         req = extension_req(request)
     assert req["method"] == "OPTIONS" and req["body"] == ""
     assert req["headers"] == {"Authorization": "Bearer t", "Origin": "https://extensions.shopifycdn.com"}
-    assert req["url"].endswith("/api/checkout/promise?order_id=1")
+    assert req["url"] == "https://app.example/api/checkout/promise"  # the buyer's confirmation number stays out
