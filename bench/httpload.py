@@ -2,8 +2,8 @@
 open loop (requests at fixed times, latency counted from the scheduled time) for latency.
 
 Both open their connections first and send one request on each (not counted), so the server has
-accepted them all; with `balanced` (servers.balanced) they open them again, up to TRIES times,
-until the server's workers share them (see servers.worker_connections for why)."""
+accepted them all; with `balanced` (worker_share.shared_check) they open them again, up to TRIES times,
+until the server's workers share them (worker_share.py says why)."""
 from __future__ import annotations
 
 import asyncio

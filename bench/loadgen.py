@@ -8,6 +8,10 @@ if anything the ratio flatters the app (BENCHMARKS.md, caveats).
 A delivery whose connection drops before an answer (a gunicorn worker recycling, a reset) is sent
 again, same webhook id and bytes, on a new connection, as Shopify would retry it; such drops are
 counted. A non-200 answer is counted as an error and not retried.
+
+Before the common start the processes open their connections and send one delivery on each (not
+measured), then, together, open them again until the server's workers share them (worker_share.py
+says why; `Sync`).
 """
 from __future__ import annotations
 
@@ -17,11 +21,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import cpu
+import worker_share
 from payloads import Delivery, DeliveryMaker
 
 REQUEST_TIMEOUT = 10.0  # seconds for one answer
 MAX_ATTEMPTS = 3  # sends of one delivery when its connection drops
 DRAIN_SECONDS = 15.0  # how long an open-loop run may overrun its schedule before giving up
+TRIES = 60  # openings of the connections, at most, until the server's workers share them
 
 
 @dataclass
@@ -53,6 +59,8 @@ class Outcome:
     drops: int = 0  # connections lost mid-request and retried
     unsent: int = 0  # open loop: scheduled but not sent before the drain deadline
     repeats: int = 0
+    reopened: int = 0  # times the connections were opened again before the start
+    shared: bool = True  # whether the server's workers shared them at the start
     marks: list[tuple] = field(default_factory=list)  # cpu.mark() at the window's edges
     latencies: list[float] = field(default_factory=list)
     acked: set[tuple[str, str]] = field(default_factory=set)  # (shop, webhook id) answered 200
@@ -130,9 +138,49 @@ async def _deliver(conn: Connection, delivery: Delivery, out: Outcome) -> int | 
     return None
 
 
-async def _closed_worker(job: Job, maker: DeliveryMaker, out: Outcome, t0: float) -> None:
+class Sync:
+    """What the client processes of one run share (set up before they fork): a barrier, and the
+    verdict one of them reads from /proc for all of them."""
+
+    def __init__(self, context, processes: int) -> None:
+        self.barrier = context.Barrier(processes, timeout=60)  # a process that died fails the run
+        self.verdict = context.Value("b", 0)
+
+    def all_shared(self, job: Job, last: bool) -> bool:
+        """Every process's connections are open: do the server's workers share them? (Blocking.)"""
+        if self.barrier.wait() == 0:  # one process judges
+            self.verdict.value = last or worker_share.shared(job.server_pid, job.port)
+        self.barrier.wait()
+        return bool(self.verdict.value)
+
+
+_SYNC: Sync | None = None  # of this client process's run (measure.py sets it in each process)
+
+
+def use(sync: Sync | None) -> None:
+    global _SYNC
+    _SYNC = sync
+
+
+async def _open(job: Job, maker: DeliveryMaker, out: Outcome) -> list[Connection]:
+    """This process's connections, each answered once; opened again until the workers share them."""
+    for attempt in range(TRIES):
+        conns = [Connection(job.port) for _ in range(job.connections)]
+        await asyncio.gather(*(_deliver(conn, maker.next(), out) for conn in conns))
+        if _SYNC is None or not job.server_pid:
+            return conns
+        last = attempt == TRIES - 1
+        if _SYNC.all_shared(job, last):
+            out.reopened, out.shared = attempt, not last or worker_share.shared(job.server_pid, job.port)
+            return conns
+        for conn in conns:
+            conn.close()
+    raise AssertionError("unreachable")
+
+
+async def _closed_worker(job: Job, conn: Connection, maker: DeliveryMaker, out: Outcome, t0: float) -> None:
     """Back-to-back requests on one connection until the window ends."""
-    conn, loop = Connection(job.port), asyncio.get_running_loop()
+    loop = asyncio.get_running_loop()
     measure_from, end = t0 + job.warmup, t0 + job.warmup + job.seconds
     while (start := loop.time()) < end:
         status = await _deliver(conn, maker.next(), out)
@@ -143,10 +191,10 @@ async def _closed_worker(job: Job, maker: DeliveryMaker, out: Outcome, t0: float
     conn.close()
 
 
-async def _open_worker(job: Job, maker: DeliveryMaker, schedule, out: Outcome) -> None:
+async def _open_worker(job: Job, conn: Connection, maker: DeliveryMaker, schedule, out: Outcome) -> None:
     """Take the next scheduled time, wait for it, send; latency counts from the scheduled time,
     so a request that waited for a free connection shows that wait."""
-    conn, loop = Connection(job.port), asyncio.get_running_loop()
+    loop = asyncio.get_running_loop()
     deadline = loop.time() + job.warmup + job.seconds + DRAIN_SECONDS
     for due in schedule:
         now = loop.time()
@@ -166,15 +214,16 @@ async def _run(job: Job) -> Outcome:
     loop, out = asyncio.get_running_loop(), Outcome()
     maker = DeliveryMaker(job.secret, f"127.0.0.1:{job.port}", job.tag, job.first_order_id, job.seed,
                           job.body_bytes)
-    t0 = loop.time() + max(0.0, job.start_at - time.time())
-    await asyncio.sleep(t0 - loop.time())
+    await asyncio.sleep(max(0.0, job.start_at - time.time()))
+    conns = await _open(job, maker, out)
+    t0 = loop.time()  # the processes leave the barrier together
     loop.call_at(t0 + job.warmup, lambda: out.marks.append(cpu.mark(job.server_pid)))
     if job.rate > 0:
         count = int(job.rate * job.seconds)
         schedule = iter([t0 + (i + job.phase) / job.rate for i in range(count)])
-        workers = [_open_worker(job, maker, schedule, out) for _ in range(job.connections)]
+        workers = [_open_worker(job, conn, maker, schedule, out) for conn in conns]
     else:
-        workers = [_closed_worker(job, maker, out, t0) for _ in range(job.connections)]
+        workers = [_closed_worker(job, conn, maker, out, t0) for conn in conns]
     await asyncio.gather(*workers)
     await asyncio.sleep(t0 + job.warmup + job.seconds - loop.time())  # the window ends no earlier than planned
     out.marks.append(cpu.mark(job.server_pid))

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from cpu import cpu_use
-from loadgen import DRAIN_SECONDS, REQUEST_TIMEOUT, Job, Outcome, run_job
+from loadgen import DRAIN_SECONDS, REQUEST_TIMEOUT, Job, Outcome, Sync, run_job, use
 
 START_DELAY = 1.0  # seconds for the client processes to fork and get ready before the common start
 
@@ -47,9 +47,16 @@ def _child_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _child_init(sync: Sync) -> None:
+    """As `_child_signals`; and the child opens its connections in step with the others (loadgen.Sync)."""
+    _child_signals()
+    use(sync)
+
+
 def _run_processes(jobs: list[Job], timeout: float) -> list[Outcome]:
     """Run one job per process; a bounded wait, and the processes are ended whatever happens."""
-    pool = multiprocessing.get_context("fork").Pool(len(jobs), initializer=_child_signals)
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(len(jobs), initializer=_child_init, initargs=(Sync(context, len(jobs)),))
     try:
         return pool.map_async(run_job, jobs).get(timeout)
     finally:
@@ -97,6 +104,8 @@ def summarize(outcomes: list[Outcome], seconds: float, rate: float) -> dict:
         "unsent": sum(o.unsent for o in outcomes),
         "dropped_connections_retried": sum(o.drops for o in outcomes),
         "repeated_deliveries": sum(o.repeats for o in outcomes),
+        "connections_reopened": max((o.reopened for o in outcomes), default=0),  # until the workers shared them
+        "workers_shared_connections": all(o.shared for o in outcomes),
         "latency_ms": {name: round(_percentile(latencies, q) * 1000, 2)
                        for name, q in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
         "latency_mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else 0.0,

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 import jwt
 import servers
+import worker_share
 from httpload import closed_loop, open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +122,7 @@ def run(kind: str, seconds: float, rounds: int, workdir: Path, control: bool = F
             if target == "app:app":
                 assert_stored_promise(port, requests(env)["checkout"])
             for endpoint in endpoints:
-                ports[prefix + endpoint] = (Server(port, servers.balanced(proc, port)), endpoint)
+                ports[prefix + endpoint] = (Server(port, worker_share.shared_check(proc.pid, port)), endpoint)
         for server, endpoint in ports.values():  # warm-up, not counted
             peak(server, requests(env)[endpoint], 2.0, connections=16)
         names = list(ports)
@@ -156,7 +157,7 @@ def server_side(env: dict, port: int, raw: bytes, rate: float, seconds: float, l
     cost never touches the throughput figures."""
     logged = {**env, "GUNICORN_ACCESSLOG": str(log), "GUNICORN_CMD_ARGS": "--access-logformat=%(D)s"}
     with servers.gunicorn("app:app", logged, log.with_suffix(".server.log")) as proc:
-        server = Server(port, servers.balanced(proc, port))
+        server = Server(port, worker_share.shared_check(proc.pid, port))
         peak(server, raw, 2.0, connections=16)  # warm-up, not counted
         log.write_text("")
         at_rate(server, raw, rate, seconds)

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -162,36 +162,3 @@ def log_summary(log_path: Path) -> dict[str, int]:
     text = log_path.read_text(errors="replace")
     return {name: len(re.findall(pattern, text)) for name, pattern in LOG_PATTERNS.items()}
 
-
-def worker_connections(proc: subprocess.Popen, port: int) -> list[int]:
-    """How many established connections on `port` each gunicorn worker of `proc` holds (Linux /proc).
-
-    A keep-alive connection stays with the worker that accepted it, and which worker accepts is a
-    race: opening 32 connections at once, one worker sometimes takes them all, and the other idles
-    while it runs at its single-process maximum (seen here: bare GET 2,400 req/s against 5,500 with
-    the connections split). The load clients open their connections again until they are split
-    (httpload.py, `balanced`), so a run measures the server, not the race."""
-    established = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED, ours
-            established.add(fields[9])  # inode
-    counts = []
-    for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
-        held = 0
-        for fd in Path(f"/proc/{child}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:  # closed meanwhile
-                continue
-            held += target.startswith("socket:[") and target[8:-1] in established
-        counts.append(held)
-    return counts
-
-
-def balanced(proc: subprocess.Popen, port: int, share: float = 0.375) -> Callable[[], bool]:
-    """A check for the load clients: does every worker hold at least `share` of an even split?"""
-    def check() -> bool:
-        counts = worker_connections(proc, port)
-        return bool(counts) and min(counts) >= share * 2 * sum(counts) / len(counts)
-    return check
