@@ -124,19 +124,23 @@ class Storefront(Mounted):
             for name, value in SECURITY.items():
                 answer.headers.setdefault(name, value)
             return answer(environ, start_response)
-        data = json.dumps(answer.body, separators=(",", ":")).encode()
-        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", [
+        status, data, headers = answer
+        start_response(f"{status} {HTTP_STATUS_CODES[status]}", [
             ("Content-Type", "application/json"), ("Content-Length", str(len(data))),
-            *SECURITY.items(), *route.headers.items(), *(answer.headers or {}).items()])
+            *SECURITY.items(), *route.headers.items(), *(headers or {}).items()])
         return [] if method == "HEAD" else [data]
 
-    def _answer(self, view: View, environ: dict) -> Answer | Response:
+    def _answer(self, view: View, environ: dict) -> tuple[int, bytes, dict[str, str] | None] | Response:
+        """The view's answer with its body as JSON bytes, or a werkzeug response (errors, shopifyapp's)."""
         try:
             with self.app.app_context():
                 request = Request(environ)
                 # the query's first value of each parameter, as a plain dict: werkzeug's `get` raises and
                 # catches an exception for every parameter a request leaves out
-                return view(self.app, request, request.args.to_dict())
+                answer = view(self.app, request, request.args.to_dict())
+                if isinstance(answer, Response):
+                    return answer
+                return answer.status, json.dumps(answer.body, separators=(",", ":")).encode(), answer.headers
         except SQLAlchemyError as exc:  # a cache miss that could not read the shop or the order
             log.error("storefront promise not read: %s", exc)
             return json_error(503, "temporarily unavailable", {"Retry-After": "5"})
