@@ -2,14 +2,16 @@
 open loop (requests at fixed times, latency counted from the scheduled time) for latency.
 
 Both open their connections first and send one request on each (not counted), so the server has
-accepted them all; with `balanced` (worker_share.shared_check) they open them again, up to TRIES times,
-until the server's workers share them (worker_share.py says why)."""
+accepted them all; with `balanced` (a check such as worker_share.shared) they open them again until
+the server's workers share them (worker_share.py says why)."""
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+
+import worker_share
 
 
 async def _request(reader, writer, raw: bytes) -> int:
@@ -26,26 +28,23 @@ async def _request(reader, writer, raw: bytes) -> int:
     return status
 
 
-TRIES = 60  # seen: up to 26 opens before the workers shared 32 connections
-
-
 async def _connect(port: int):
     return await asyncio.open_connection("127.0.0.1", port)
 
 
 async def _open(port: int, make: Callable[[], bytes], connections: int,
                 balanced: Callable[[], bool] | None) -> tuple[list, dict]:
-    """`connections` connections, each accepted and answered once; how often they were opened again,
-    and whether the workers share them in the end (a run that gave up says so in its results)."""
-    for again in range(TRIES):
+    """`connections` connections, each accepted and answered once (worker_share.open_until_shared)."""
+    async def open_all() -> list:
         conns = await asyncio.gather(*(_connect(port) for _ in range(connections)))
         await asyncio.gather(*(_request(reader, writer, make()) for reader, writer in conns))
-        shared = balanced is None or balanced()
-        if shared or again == TRIES - 1:
-            return conns, {"reopened": again, "shared": shared}
+        return conns
+
+    def close_all(conns: list) -> None:
         for _, writer in conns:
             writer.close()
-    raise AssertionError("unreachable")
+
+    return await worker_share.open_until_shared(open_all, balanced or (lambda: True), close_all)
 
 
 async def closed_loop(port: int, make: Callable[[], bytes], connections: int, seconds: float,

@@ -27,7 +27,6 @@ from payloads import Delivery, DeliveryMaker
 REQUEST_TIMEOUT = 10.0  # seconds for one answer
 MAX_ATTEMPTS = 3  # sends of one delivery when its connection drops
 DRAIN_SECONDS = 15.0  # how long an open-loop run may overrun its schedule before giving up
-TRIES = 60  # openings of the connections, at most, until the server's workers share them
 
 
 @dataclass
@@ -146,10 +145,11 @@ class Sync:
         self.barrier = context.Barrier(processes, timeout=60)  # a process that died fails the run
         self.verdict = context.Value("b", 0)
 
-    def all_shared(self, job: Job, last: bool) -> bool:
-        """Every process's connections are open: do the server's workers share them? (Blocking.)"""
+    def all_shared(self, job: Job) -> bool:
+        """Every process's connections are open: do the server's workers share them? (Blocking; every
+        process gets the same answer, so they open their connections again, or stop, together.)"""
         if self.barrier.wait() == 0:  # one process judges
-            self.verdict.value = last or worker_share.shared(job.server_pid, job.port)
+            self.verdict.value = worker_share.shared(job.server_pid, job.port)
         self.barrier.wait()
         return bool(self.verdict.value)
 
@@ -163,19 +163,21 @@ def use(sync: Sync | None) -> None:
 
 
 async def _open(job: Job, maker: DeliveryMaker, out: Outcome) -> list[Connection]:
-    """This process's connections, each answered once; opened again until the workers share them."""
-    for attempt in range(TRIES):
+    """This process's connections, each answered once (worker_share.open_until_shared)."""
+    async def open_all() -> list[Connection]:
         conns = [Connection(job.port) for _ in range(job.connections)]
         await asyncio.gather(*(_deliver(conn, maker.next(), out) for conn in conns))
-        if _SYNC is None or not job.server_pid:
-            return conns
-        last = attempt == TRIES - 1
-        if _SYNC.all_shared(job, last):
-            out.reopened, out.shared = attempt, not last or worker_share.shared(job.server_pid, job.port)
-            return conns
+        return conns
+
+    def close_all(conns: list[Connection]) -> None:
         for conn in conns:
             conn.close()
-    raise AssertionError("unreachable")
+
+    sync = _SYNC if job.server_pid else None
+    conns, opened = await worker_share.open_until_shared(
+        open_all, (lambda: sync.all_shared(job)) if sync else (lambda: True), close_all)
+    out.reopened, out.shared = opened["reopened"], opened["shared"]
+    return conns
 
 
 async def _closed_worker(job: Job, conn: Connection, maker: DeliveryMaker, out: Outcome, t0: float) -> None:

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -122,7 +123,7 @@ def run(kind: str, seconds: float, rounds: int, workdir: Path, control: bool = F
             if target == "app:app":
                 assert_stored_promise(port, requests(env)["checkout"])
             for endpoint in endpoints:
-                ports[prefix + endpoint] = (Server(port, worker_share.shared_check(proc.pid, port)), endpoint)
+                ports[prefix + endpoint] = (Server(port, partial(worker_share.shared, proc.pid, port)), endpoint)
         for server, endpoint in ports.values():  # warm-up, not counted
             peak(server, requests(env)[endpoint], 2.0, connections=16)
         names = list(ports)
@@ -157,7 +158,7 @@ def server_side(env: dict, port: int, raw: bytes, rate: float, seconds: float, l
     cost never touches the throughput figures."""
     logged = {**env, "GUNICORN_ACCESSLOG": str(log), "GUNICORN_CMD_ARGS": "--access-logformat=%(D)s"}
     with servers.gunicorn("app:app", logged, log.with_suffix(".server.log")) as proc:
-        server = Server(port, worker_share.shared_check(proc.pid, port))
+        server = Server(port, partial(worker_share.shared, proc.pid, port))
         peak(server, raw, 2.0, connections=16)  # warm-up, not counted
         log.write_text("")
         at_rate(server, raw, rate, seconds)

@@ -90,6 +90,8 @@ STANDALONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:;
 
 
 def _register_headers(app: Flask) -> None:
+    from shop_plugin.mounted import SECURITY_HEADERS
+
     @app.after_request
     def default_security_headers(response):
         """App Home pages carry shopifyapp's frame-ancestors CSP. Any other HTML (customer choice pages,
@@ -97,6 +99,6 @@ def _register_headers(app: Flask) -> None:
         and may not be framed."""
         if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = STANDALONE_CSP
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response

@@ -15,7 +15,10 @@ from flask import Flask
 from werkzeug.wrappers import Response
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]  # a werkzeug Response or HTTPException is one
-NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# What every response of the app carries: Flask's routes get them from the app's after-request hook
+# (shop_plugin/__init__.py), the mounted endpoints set them themselves.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+NOSNIFF = {"X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"]}
 
 
 class Mounted:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cachetools import TTLCache
@@ -158,39 +159,37 @@ def for_now(*, shop: StorefrontShop, vendors, tags, country: str | None, locale:
     vendors = sorted({v for v in vendors if ("vendor", v.strip().lower()) in shop.named})
     tags = sorted({t for t in tags if ("tag", t.strip().lower()) in shop.named})
     key = (shop.digest, tuple(vendors), tuple(tags), country, locale, local.date(), early)
-    return dict(_cached(key, settings, now))
+    return dict(_remember(_CACHE, key, lambda: _window(key, settings, now)))
 
 
-_CACHE: dict[tuple, dict] = {}
-_POLICIES: dict[tuple, list[dict]] = {}
+_CACHE: dict[tuple, dict] = {}  # windows
+_POLICIES: dict[tuple, list[dict]] = {}  # policy blocks
 CACHE_SIZE = 4096
 
 
+def _remember(cache: dict, key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, once per key. Every input is in the key (the settings by their digest), so an
+    entry can never be stale; a full cache starts again empty."""
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def _policies(shop: StorefrontShop, locale: str, country: str | None) -> list[dict]:
-    """The policies in the page's language, cached by the settings they come from (never stale)."""
-    key = (shop.digest, locale, country)
-    blocks = _POLICIES.get(key)
-    if blocks is None:
-        blocks = policy_blocks(shop.settings, locale, country)
-        if len(_POLICIES) >= CACHE_SIZE:
-            _POLICIES.clear()
-        _POLICIES[key] = blocks
-    return blocks
+    """The policies in the page's language."""
+    return _remember(_POLICIES, (shop.digest, locale, country), lambda: policy_blocks(shop.settings, locale, country))
 
 
-def _cached(key: tuple, settings: dict, now: datetime) -> dict:
-    """Every input of the window is in the key, so an entry can never be stale."""
-    cached = _CACHE.get(key)
-    if cached is None:
-        _, vendors, tags, country, locale, _, _ = key
-        items = [Item(vendor=v, tags=tags) for v in vendors] or [Item(tags=tags)]
-        try:
-            window = order_window(settings, now, country, items)
-        except NoBusinessDay as exc:  # no window to show; the policies still are
-            log.warning("no promise on the storefront of shop %s: %s", key[0], exc)
-            window = None
-        cached = {**service.describe(window, settings, locale, country), "locale": language(locale, settings)}
-        if len(_CACHE) >= CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = cached
-    return cached
+def _window(key: tuple, settings: dict, now: datetime) -> dict:
+    _, vendors, tags, country, locale, _, _ = key
+    items = [Item(vendor=v, tags=tags) for v in vendors] or [Item(tags=tags)]
+    try:
+        window = order_window(settings, now, country, items)
+    except NoBusinessDay as exc:  # no window to show; the policies still are
+        log.warning("no promise on the storefront of shop %s: %s", key[0], exc)
+        window = None
+    return {**service.describe(window, settings, locale, country), "locale": language(locale, settings)}

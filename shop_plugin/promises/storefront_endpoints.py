@@ -21,7 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request, Response
 
 from shop_plugin.extensions import session
-from shop_plugin.mounted import Mounted, json_error, propagates
+from shop_plugin.mounted import SECURITY_HEADERS, Mounted, json_error, propagates
 from shop_plugin.promises import storefront
 from shop_plugin.shopify.adapters import extension_req, proxy_req, shopify_response
 from shop_plugin.shopify.client import legacy_id, shop_domain
@@ -29,8 +29,6 @@ from shop_plugin.shopify.client import legacy_id, shop_domain
 log = logging.getLogger(__name__)
 MAX_TAGS = 250  # Shopify's most per product
 MAX_NAME = 255  # characters of a Shopify vendor or tag
-# What the app's after-request hook gives every response (shop_plugin/__init__.py)
-SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 CORS = {"Access-Control-Allow-Origin": "*", "Vary": "Origin"}
 
 
@@ -58,10 +56,9 @@ def _tags(value: str | None) -> tuple[str, ...]:
 def checkout_promise(app: Flask, request: Request, args: dict[str, str]) -> Answer | Response:
     """Thank-you (checkout UI extension) and order status (customer account UI extension)."""
     verifier = app.extensions["shopify"]
-    if args.get("surface") == "order-status":
-        result = verifier.verify_customer_account_ui_ext_req(extension_req(request))
-    else:
-        result = verifier.verify_checkout_ui_ext_req(extension_req(request))
+    verify = (verifier.verify_customer_account_ui_ext_req if args.get("surface") == "order-status"
+              else verifier.verify_checkout_ui_ext_req)
+    result = verify(extension_req(request))
     if not result.ok or request.method == "OPTIONS":
         return shopify_response(result)
     order_id = args.get("order_id", "").rsplit("/", 1)[-1]
@@ -121,13 +118,13 @@ class Storefront(Mounted):
             answer = self._answer(route.view, environ)
         if isinstance(answer, Response):
             answer.headers.update(route.headers)
-            for name, value in SECURITY.items():
+            for name, value in SECURITY_HEADERS.items():
                 answer.headers.setdefault(name, value)
             return answer(environ, start_response)
         status, data, headers = answer
         start_response(f"{status} {HTTP_STATUS_CODES[status]}", [
             ("Content-Type", "application/json"), ("Content-Length", str(len(data))),
-            *SECURITY.items(), *route.headers.items(), *(headers or {}).items()])
+            *SECURITY_HEADERS.items(), *route.headers.items(), *(headers or {}).items()])
         return [] if method == "HEAD" else [data]
 
     def _answer(self, view: View, environ: dict) -> tuple[int, bytes, dict[str, str] | None] | Response:

@@ -74,7 +74,7 @@ def webhook_req(environ: dict, body: str) -> dict:
 def proxy_req(request: Request) -> dict:
     """App proxy requests: the verifier reads only the URL's query string (the parameters Shopify
     signed), so it gets the path and the raw query; scheme and host are not signed."""
-    return {"method": request.method, "headers": {}, "url": _path_and_query(request), "body": ""}
+    return {"method": request.method, "headers": {}, "url": _url(request, origin=False), "body": ""}
 
 
 EXTENSION_HEADERS = ("Authorization", "Origin")
@@ -86,27 +86,27 @@ def extension_req(request: Request) -> dict:
     same-origin preflight, so it gets the URL without its query (which holds the buyer's confirmation
     number, for no log record to keep)."""
     return {"method": request.method, "headers": environ_headers(request.environ, EXTENSION_HEADERS),
-            "url": f"{request.scheme}://{request.host}{request.root_path}{request.path}", "body": ""}
+            "url": _url(request, query=False), "body": ""}
 
 
 def _signature_text(name: str, value: str) -> str:
     return value if value.isascii() or name.lower() not in SIGNATURE_HEADERS else FORGED
 
 
-def _url(request: Request) -> str:
-    """The URL as it was requested. Built from the raw query string: the verifiers parse it themselves,
-    and werkzeug's `request.url` (an IRI, re-quoted) costs more than the rest of a storefront request."""
-    return f"{request.scheme}://{request.host}{_path_and_query(request)}"
-
-
-def _path_and_query(request: Request) -> str:
-    """The path and the raw query string, a signature that is not ASCII text handed on as a forged one."""
+def _url(request: Request, *, origin: bool = True, query: bool = True) -> str:
+    """The URL as it was requested (without the scheme and host, or without the query, for verifiers
+    that do not read them). Built from the raw query string: the verifiers parse it themselves, and
+    werkzeug's `request.url` (an IRI, re-quoted) costs more than the rest of a storefront request. A
+    signature that is not ASCII text is handed on as a forged one."""
+    url = f"{request.scheme}://{request.host}" if origin else ""
+    url += f"{request.root_path}{request.path}"
+    if not query:
+        return url
     if not all(s.isascii() for s in request.args.getlist("signature")):
-        query = urlencode([(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)])
+        raw = urlencode([(k, FORGED if k == "signature" else v) for k, v in request.args.items(multi=True)])
     else:
-        query = request.environ.get("QUERY_STRING", "")
-    path = f"{request.root_path}{request.path}"
-    return f"{path}?{query}" if query else path
+        raw = request.environ.get("QUERY_STRING", "")
+    return f"{url}?{raw}" if raw else url
 
 
 def shopify_response(result) -> Response:
